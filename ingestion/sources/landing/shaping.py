@@ -1,0 +1,470 @@
+"""Turn a raw batch into loadable rows and quarantine records, in one vectorised pass.
+
+Each batch is registered in a private in-memory DuckDB connection (never the warehouse file, which
+has one writer: dlt). For every mapped standard field the raw value is cast to the field's type; a
+value that is present but does not cast, or a required field that is empty, becomes a quarantine
+record naming the file, row, field and reason. Whether the row is still loaded depends on the
+field's ``on_invalid`` rule (see ``ingestion/kinds.py``). Reasons are stable codes without the
+values themselves, so they can be counted in Dagster metadata without exposing personal data; the
+original value is kept in the quarantine table's ``raw_value`` column.
+
+Every value taken from sources.yml is quoted as an SQL identifier or literal here; the configuration
+validator already rejects quote characters in column names, so nothing can be spliced in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+from ingestion.config import EPOCH_SECONDS, ConfigError, TableConfig
+from ingestion.kinds import EntitySpec, StandardField
+
+from .readers import RawBatch, Rejected
+from .settings import (
+    ACTION_ROW_QUARANTINED,
+    ACTION_VALUE_NULLED,
+    JSON_LINE_COLUMN,
+    LINEAGE_COLUMNS,
+    MAX_YEAR,
+    MIN_YEAR,
+    ROW_COLUMN,
+)
+
+_NAMING = NamingConvention()
+
+SQL_TYPES = {
+    "text": "varchar",
+    "timestamp": "timestamptz",
+    "date": "date",
+    "decimal": "decimal(18, 4)",
+    "integer": "bigint",
+    "boolean": "boolean",
+    "json": "varchar",
+}
+
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("quarantine_key", pa.string()),
+        ("source", pa.string()),
+        ("table_name", pa.string()),
+        ("file_name", pa.string()),
+        ("row_number", pa.int64()),
+        ("source_record_key", pa.string()),
+        ("field", pa.string()),
+        ("reason", pa.string()),
+        ("detail", pa.string()),
+        ("action", pa.string()),
+        ("raw_value", pa.string()),
+        ("raw_record", pa.string()),
+        ("quarantined_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def json_path(dotted: str) -> str:
+    return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in dotted.split("."))
+
+
+def warehouse_name(column: str) -> str:
+    """The name dlt gives a column in the warehouse (snake_case)."""
+    return _NAMING.normalize_identifier(column)
+
+
+@dataclass
+class ShapedBatch:
+    rows: pa.Table
+    problems: pa.Table
+    rows_read: int
+    rows_quarantined: int
+    values_nulled: int
+
+
+class Shaper:
+    """Shapes the batches of one raw table; holds its own in-memory DuckDB connection."""
+
+    def __init__(
+        self,
+        source_name: str,
+        entity: EntitySpec,
+        table: TableConfig,
+        ingested_at: datetime,
+    ) -> None:
+        self.source_name = source_name
+        self.entity = entity
+        self.table = table
+        self.ingested_at = ingested_at
+        self.is_json = table.format in ("json", "jsonl")
+        self.con = duckdb.connect(":memory:")
+        # Timestamps written without an offset are local times of the source's time zone.
+        self.con.execute(f"set TimeZone = {literal(table.timezone)}")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _scalar(self, query: str) -> object:
+        # fetchall: DuckDB 2.0 refuses new work on a connection with a half-fetched result.
+        return self.con.execute(query).fetchall()[0][0]
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def _raw(self, field: StandardField, columns: dict[str, pa.DataType]) -> str | None:
+        """SQL for the raw value of a field: the first non-blank of its mapped columns."""
+        mapping = self.table.mapping.get(field.name)
+        if mapping is None:
+            return None
+        if self.is_json:
+            extract = "json_extract" if field.type == "json" else "json_extract_string"
+            options = [
+                # json_extract_string is null for a JSON null, so it guards the JSON extract too.
+                f"case when json_extract_string(__j, {literal(json_path(c))}) is not null "
+                f"then cast({extract}(__j, {literal(json_path(c))}) as varchar) end"
+                for c in mapping.column
+            ]
+        else:
+            options = [ident(c) for c in mapping.column if c in columns]
+            if not options:
+                return None
+        if len(options) == 1:
+            return options[0]
+        branches = " ".join(
+            f"when trim(cast({option} as varchar)) <> '' then cast({option} as varchar)"
+            for option in options
+        )
+        return f"(case {branches} end)"
+
+    def _cast(self, field: StandardField, raw: str, source_type: pa.DataType | None) -> str:
+        mapping = self.table.mapping[field.name]
+        text = f"trim(cast({raw} as varchar))"
+        tz = literal(self.table.timezone)
+        if field.type == "timestamp":
+            if mapping.format == EPOCH_SECONDS:
+                seconds = f"try_cast({text} as double)"
+                value = (
+                    f"case when {seconds} between -2208988800 and 4102444800 "
+                    f"then to_timestamp({seconds}) end"
+                )
+            elif mapping.format is not None:
+                parsed = f"try_strptime({text}, {literal(mapping.format)})"
+                value = parsed if "%z" in mapping.format else f"timezone({tz}, {parsed})"
+            elif source_type is not None and pa.types.is_timestamp(source_type):
+                value = (
+                    f"cast({raw} as timestamptz)" if source_type.tz else f"timezone({tz}, {raw})"
+                )
+            elif source_type is not None and pa.types.is_date(source_type):
+                value = f"timezone({tz}, cast({raw} as timestamp))"
+            else:
+                value = f"try_cast({text} as timestamptz)"
+            return f"(case when year({value}) between {MIN_YEAR} and {MAX_YEAR} then {value} end)"
+        if field.type == "date":
+            if mapping.format is not None:
+                value = f"cast(try_strptime({text}, {literal(mapping.format)}) as date)"
+            elif source_type is not None and pa.types.is_date(source_type):
+                value = raw
+            else:
+                value = f"try_cast({text} as date)"
+            return f"(case when year({value}) between {MIN_YEAR} and {MAX_YEAR} then {value} end)"
+        if field.type == "json":
+            return f"(case when json_valid({raw}) then cast({raw} as varchar) end)"
+        if field.type == "text":
+            return f"cast({raw} as varchar)"
+        return f"try_cast({text} as {SQL_TYPES[field.type]})"
+
+    # -- shaping -------------------------------------------------------------------------------
+
+    def _unmapped(self, columns: dict[str, pa.DataType]) -> list[tuple[str, str]]:
+        """(SQL expression, warehouse name) of every column that is kept but not mapped."""
+        mapped = {c for m in self.table.mapping.values() for c in m.column}
+        if self.is_json:
+            keys = [
+                row[0]
+                for row in self.con.execute(
+                    "select distinct unnest(json_keys(__j)) from parsed "
+                    "where json_type(__j) = 'OBJECT' order by 1"
+                ).fetchall()
+            ]
+            kept = []
+            for key in keys:
+                if key in mapped:
+                    continue  # wholly mapped; a key only partly mapped (contact.email) is kept
+                path = literal(json_path(key))
+                scalar = self._scalar(
+                    f"select coalesce(bool_and(json_type(json_extract(__j, {path})) "
+                    "not in ('OBJECT', 'ARRAY')), true) from parsed "
+                    "where json_type(__j) = 'OBJECT'"
+                )
+                function = "json_extract_string" if scalar else "json_extract"
+                kept.append((f"cast({function}(__j, {path}) as varchar)", key))
+        else:
+            kept = [
+                (ident(name), name) for name in columns if name not in mapped and name != ROW_COLUMN
+            ]
+        return self._check_names(kept)
+
+    def _check_names(self, kept: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        taken = {name: f"standard field {name!r}" for name in self.entity.field_names}
+        taken.update({name: f"lineage column {name!r}" for name in LINEAGE_COLUMNS})
+        result = []
+        for expression, original in kept:
+            name = warehouse_name(original)
+            if name in taken:
+                raise ConfigError(
+                    f"source {self.source_name!r}, table {self.entity.name!r}: column "
+                    f"{original!r} becomes {name!r} in the warehouse, which collides with "
+                    f"{taken[name]}; map it in sources.yml or rename it in the file"
+                )
+            taken[name] = f"column {original!r}"
+            result.append((expression, name))
+        return result
+
+    def shape(self, batch: RawBatch, file_name: str) -> ShapedBatch:
+        table = batch.table
+        columns = {name: table.schema.field(name).type for name in table.column_names}
+        self.con.register("src", table)
+        try:
+            return self._shape(batch, file_name, columns)
+        finally:
+            self.con.unregister("src")
+
+    def _shape(
+        self, batch: RawBatch, file_name: str, columns: dict[str, pa.DataType]
+    ) -> ShapedBatch:
+        line = ident(JSON_LINE_COLUMN)
+        if self.is_json:
+            self.con.execute(
+                "create or replace temp table parsed as select *, "
+                f"case when json_valid({line}) then {line} end as __j from src"
+            )
+            structural = (
+                "case when __j is null then 'invalid_json' "
+                "when json_type(__j) <> 'OBJECT' then 'not_a_json_object' end"
+            )
+            raw_record = line
+        else:
+            self.con.execute("create or replace temp table parsed as select * from src")
+            structural = "cast(null as varchar)"
+            pairs = ", ".join(
+                f"{literal(name)}: {ident(name)}" for name in columns if name != ROW_COLUMN
+            )
+            raw_record = f"cast(to_json({{{pairs}}}) as varchar)" if pairs else "null"
+
+        fields = []  # (field, raw expression or None)
+        selects = ["parsed.*", f"{structural} as __structural", f"{raw_record} as __raw_record"]
+        for field in self.entity.fields:
+            raw = self._raw(field, columns)
+            fields.append((field, raw))
+            if raw is None:
+                continue
+            cast = self._cast(
+                field,
+                raw,
+                None if self.is_json else columns.get(self.table.mapping[field.name].column[0]),
+            )
+            blank = f"({raw} is null or trim(cast({raw} as varchar)) = '')"
+            selects += [
+                f"{cast} as {ident('__value__' + field.name)}",
+                f"{blank} as {ident('__blank__' + field.name)}",
+                f"(not {blank} and {cast} is null) as {ident('__invalid__' + field.name)}",
+                f"cast({raw} as varchar) as {ident('__raw__' + field.name)}",
+            ]
+        self.con.execute(
+            f"create or replace temp table shaped as select {', '.join(selects)} from parsed"
+        )
+
+        row_rules = ["__structural is not null"]
+        for field, raw in fields:
+            if raw is None:
+                continue
+            if field.required:
+                row_rules.append(ident("__blank__" + field.name))
+            if field.on_invalid == "quarantine_row":
+                row_rules.append(ident("__invalid__" + field.name))
+        quarantined = " or ".join(row_rules)
+        self.con.execute(
+            f"create or replace temp table flagged as select *, ({quarantined}) as __quarantined "
+            "from shaped"
+        )
+
+        problems = self._problems(fields, file_name)
+        rows = self._rows(fields, file_name, columns)
+        rejected = self._rejected(batch.rejected, file_name)
+        counted = self._scalar("select count(*) from flagged where __quarantined")
+        nulled = problems.filter(pa.compute.equal(problems["action"], ACTION_VALUE_NULLED))
+        problems = pa.concat_tables([rejected, problems])
+        return ShapedBatch(
+            rows=rows,
+            problems=problems,
+            rows_read=batch.table.num_rows + len(batch.rejected),
+            rows_quarantined=counted + len(batch.rejected),
+            values_nulled=nulled.num_rows,
+        )
+
+    def _problems(self, fields: list[tuple[StandardField, str | None]], file_name: str) -> pa.Table:
+        key = (
+            ident("__raw__record_key")
+            if self.table.mapping.get("record_key")
+            else "cast(null as varchar)"
+        )
+        parts = [
+            "select __row_number as row_number, cast(null as varchar) as field, "
+            "__structural as reason, "
+            "case __structural when 'invalid_json' then 'the line is not valid JSON' "
+            "else 'the line is valid JSON but not an object' end as detail, "
+            f"{literal(ACTION_ROW_QUARANTINED)} as action, cast(null as varchar) as raw_value, "
+            f"{key} as record_key, __raw_record as raw_record from flagged "
+            "where __structural is not null"
+        ]
+        for field, raw in fields:
+            if raw is None:
+                continue
+            name = literal(field.name)
+            common = f"{key} as record_key, __raw_record as raw_record from flagged"
+            if field.required:
+                parts.append(
+                    f"select __row_number, {name}, 'missing_required_field', "
+                    f"{literal(f'required field {field.name} is empty')}, "
+                    f"{literal(ACTION_ROW_QUARANTINED)}, {ident('__raw__' + field.name)}, "
+                    f"{common} where __structural is null and {ident('__blank__' + field.name)}"
+                )
+            action = (
+                f"{literal(ACTION_ROW_QUARANTINED)}"
+                if field.on_invalid == "quarantine_row"
+                else f"case when __quarantined then {literal(ACTION_ROW_QUARANTINED)} "
+                f"else {literal(ACTION_VALUE_NULLED)} end"
+            )
+            expected = self._expected(field)
+            parts.append(
+                f"select __row_number, {name}, {literal('invalid_' + field.type)}, "
+                f"{literal(f'{field.name} is not {expected}')}, {action}, "
+                f"{ident('__raw__' + field.name)}, "
+                f"{common} where __structural is null and {ident('__invalid__' + field.name)}"
+            )
+        query = " union all ".join(parts)
+        table = self.con.sql(
+            f"select * from ({query}) order by row_number, field nulls first"
+        ).to_arrow_table()
+        return self._quarantine_table(
+            file_name,
+            row_numbers=table["row_number"],
+            record_keys=table["record_key"],
+            fields=table["field"],
+            reasons=table["reason"],
+            details=table["detail"],
+            actions=table["action"],
+            raw_values=table["raw_value"],
+            raw_records=table["raw_record"],
+        )
+
+    def _expected(self, field: StandardField) -> str:
+        mapping = self.table.mapping[field.name]
+        if field.type in ("date", "timestamp"):
+            shape = f" in format {mapping.format}" if mapping.format else ""
+            return f"a valid {field.type}{shape} between {MIN_YEAR} and {MAX_YEAR}"
+        return {
+            "decimal": "a decimal number",
+            "integer": "a whole number",
+            "boolean": "a boolean",
+            "json": "valid JSON",
+        }.get(field.type, f"a {field.type}")
+
+    def _rejected(self, rejected: list[Rejected], file_name: str) -> pa.Table:
+        reasons = []
+        details = []
+        for row in rejected:
+            if self.is_json and row.row_number > 0:
+                reasons.append("invalid_json")
+                details.append("the line is not valid JSON")
+            elif row.row_number == 0:
+                reasons.append("unreadable_file")
+                details.append(row.reason)
+            else:
+                reasons.append("wrong_field_count")
+                details.append(row.reason)
+        size = len(rejected)
+        return self._quarantine_table(
+            file_name,
+            row_numbers=pa.array([r.row_number for r in rejected], pa.int64()),
+            record_keys=pa.nulls(size, pa.string()),
+            fields=pa.nulls(size, pa.string()),
+            reasons=pa.array(reasons, pa.string()),
+            details=pa.array(details, pa.string()),
+            actions=pa.array([ACTION_ROW_QUARANTINED] * size, pa.string()),
+            raw_values=pa.nulls(size, pa.string()),
+            raw_records=pa.array([r.text for r in rejected], pa.string()),
+        )
+
+    def _quarantine_table(self, file_name: str, **columns: pa.Array) -> pa.Table:
+        size = len(columns["row_numbers"])
+        fields = columns["fields"].to_pylist()
+        rows = columns["row_numbers"].to_pylist()
+        keys = [
+            f"{self.entity.name}|{file_name}|{row}|{field or '*'}"
+            for row, field in zip(rows, fields, strict=True)
+        ]
+        return pa.table(
+            [
+                pa.array(keys, pa.string()),
+                pa.array([self.source_name] * size, pa.string()),
+                pa.array([self.entity.name] * size, pa.string()),
+                pa.array([file_name] * size, pa.string()),
+                columns["row_numbers"],
+                columns["record_keys"],
+                columns["fields"],
+                columns["reasons"],
+                columns["details"],
+                columns["actions"],
+                columns["raw_values"],
+                columns["raw_records"],
+                pa.array([self.ingested_at] * size, pa.timestamp("us", tz="UTC")),
+            ],
+            schema=QUARANTINE_SCHEMA,
+        )
+
+    def _rows(
+        self,
+        fields: list[tuple[StandardField, str | None]],
+        file_name: str,
+        columns: dict[str, pa.DataType],
+    ) -> pa.Table:
+        selects = []
+        for field, raw in fields:
+            if raw is None:
+                # Every standard field exists in every raw table, so models never depend on
+                # which optional fields one user's files happen to have.
+                selects.append(f"cast(null as {SQL_TYPES[field.type]}) as {ident(field.name)}")
+            else:
+                selects.append(f"{ident('__value__' + field.name)} as {ident(field.name)}")
+        for expression, name in self._unmapped(columns):
+            selects.append(f"{expression} as {ident(name)}")
+        source_file, source_row, ingested_at = LINEAGE_COLUMNS
+        selects += [
+            f"{literal(file_name)} as {ident(source_file)}",
+            f"__row_number as {ident(source_row)}",
+            f"cast({literal(self.ingested_at.isoformat())} as timestamptz) as {ident(ingested_at)}",
+        ]
+        table = self.con.sql(
+            f"select {', '.join(selects)} from flagged where not __quarantined "
+            "order by __row_number"
+        ).to_arrow_table()
+        return _timestamps_in_utc(table)
+
+
+def _timestamps_in_utc(table: pa.Table) -> pa.Table:
+    # DuckDB hands timestamptz to Arrow in the session's zone; the warehouse keeps UTC.
+    for index, column in enumerate(table.schema):
+        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+            utc = pa.timestamp("us", tz="UTC")
+            table = table.set_column(index, column.name, table.column(index).cast(utc))
+    return table
