@@ -19,17 +19,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from ingestion.config import ConfigError, TableConfig
 
 from .settings import BATCH_ROWS, JSON_LINE_COLUMN, ROW_COLUMN
-
-# A byte that cannot occur in valid JSON text (control characters must be escaped there), used as
-# the CSV delimiter so that each JSON line arrives as exactly one field.
-_NEVER_IN_JSON = "\x1f"
 
 
 @dataclass
@@ -91,25 +89,23 @@ def _line_numbers(good_rows: int, rejected_lines: set[int], first_line: int) -> 
     return pa.array(numbers, type=pa.int64())
 
 
-def _read_delimited(
-    path: Path, names: list[str], skip_rows: int, delimiter: str, quoting: bool
-) -> tuple[pa.Table, list[Rejected], set[int]]:
-    invalid: list[tuple[int, str]] = []
+def _read_csv_table(
+    path: Path, names: list[str], delimiter: str, *, use_threads: bool
+) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    invalid: list[tuple[int | None, str]] = []
 
     def on_invalid(row: pa_csv.InvalidRow) -> str:
         invalid.append((row.number, row.text))
         return "skip"
 
-    # Without threads, because with them pyarrow cannot tell the line number of a bad row.
-    read_options = pa_csv.ReadOptions(use_threads=False, column_names=names, skip_rows=skip_rows)
     try:
         table = pa_csv.read_csv(
             path,
-            read_options=read_options,
+            read_options=pa_csv.ReadOptions(
+                use_threads=use_threads, column_names=names, skip_rows=1
+            ),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
-                quote_char='"' if quoting else False,
-                escape_char=False,
                 newlines_in_values=False,
                 ignore_empty_lines=False,
                 invalid_row_handler=on_invalid,
@@ -121,45 +117,71 @@ def _read_delimited(
             ),
         )
     except pa.ArrowInvalid as error:
-        raise ConfigError(
-            f"{path}: cannot be read as {'CSV' if quoting else 'JSON lines'}: {error}"
-        ) from error
-    rejected = [Rejected(number, "", text) for number, text in invalid]
-    return table, rejected, {number for number, _ in invalid}
+        raise ConfigError(f"{path}: cannot be read as CSV: {error}") from error
+    return table, invalid
+
+
+def _line_numbers(good_rows: int, rejected_lines: set[int], first_line: int) -> pa.Array:
+    """Physical line numbers of the rows pyarrow kept, given the lines it rejected."""
+    if not rejected_lines:
+        return pa.array(np.arange(first_line, first_line + good_rows, dtype=np.int64))
+    numbers = []
+    line = first_line
+    while len(numbers) < good_rows:
+        if line not in rejected_lines:
+            numbers.append(line)
+        line += 1
+    return pa.array(numbers, type=pa.int64())
 
 
 def read_csv(path: Path, table_config: TableConfig) -> Iterator[RawBatch]:
-    header = csv_header(path, table_config.csv_delimiter)
-    table, invalid, invalid_lines = _read_delimited(
-        path, header, 1, table_config.csv_delimiter, quoting=True
-    )
+    delimiter = table_config.csv_delimiter
+    header = csv_header(path, delimiter)
+    table, invalid = _read_csv_table(path, header, delimiter, use_threads=True)
+    if invalid:
+        # Only a single-threaded read tells the line number of a bad row: pay for it only then.
+        table, invalid = _read_csv_table(path, header, delimiter, use_threads=False)
     rejected = []
-    for row in invalid:
-        if row.text.strip() == "":
+    for number, text in invalid:
+        if text.strip() == "":
             continue  # a blank line is not a row
-        fields = len(next(csv.reader([row.text], delimiter=table_config.csv_delimiter), []))
+        fields = len(next(csv.reader([text], delimiter=delimiter), []))
         rejected.append(
-            Rejected(
-                row.row_number,
-                f"row has {fields} fields, the header has {len(header)}",
-                row.text,
-            )
+            Rejected(number or 0, f"row has {fields} fields, the header has {len(header)}", text)
         )
-    numbers = _line_numbers(table.num_rows, invalid_lines, first_line=2)
+    numbers = _line_numbers(table.num_rows, {n for n, _ in invalid if n}, first_line=2)
     yield from _slices(table.append_column(ROW_COLUMN, numbers), rejected)
 
 
+def _split_lines(data: bytes) -> pa.Array:
+    """Every line of a text file as one string, without copying it line by line."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = b"   " + data[3:]  # a byte-order mark is whitespace to JSON; keep offsets intact
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buffer == 10)
+    starts = np.concatenate(([0], newlines + 1)).astype(np.int64)
+    if data.endswith(b"\n"):
+        starts = starts[:-1]  # the final newline ends the last line, it starts none
+    offsets = np.append(starts, len(data)).astype(np.int64)
+    lines = pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data))
+    try:
+        lines.validate(full=True)
+    except pa.ArrowInvalid:
+        # Not UTF-8 somewhere: decode line by line, replacing what cannot be read; such a line
+        # is then invalid JSON and quarantined with the rest of its kind.
+        text = data.decode("utf-8", errors="replace")
+        return pc.utf8_rtrim_whitespace(
+            pa.array(text.split("\n")[: len(starts)], pa.large_string())
+        )
+    return pc.utf8_rtrim_whitespace(lines)
+
+
 def read_jsonl(path: Path, table_config: TableConfig) -> Iterator[RawBatch]:
-    table, invalid, invalid_lines = _read_delimited(
-        path, [JSON_LINE_COLUMN], 0, _NEVER_IN_JSON, quoting=False
-    )
-    rejected = [Rejected(row.row_number, "invalid JSON", row.text) for row in invalid]
-    numbers = _line_numbers(table.num_rows, invalid_lines, first_line=1)
-    table = table.append_column(ROW_COLUMN, numbers)
-    # Blank lines (a trailing newline, a gap) are not rows.
-    lines = table.column(JSON_LINE_COLUMN)
-    blank = pa.compute.equal(pa.compute.utf8_trim_whitespace(lines), "")
-    yield from _slices(table.filter(pa.compute.invert(blank)), rejected)
+    lines = _split_lines(path.read_bytes())
+    numbers = pa.array(np.arange(1, len(lines) + 1, dtype=np.int64))
+    table = pa.table({JSON_LINE_COLUMN: lines, ROW_COLUMN: numbers})
+    # Blank lines (a gap, a trailing newline) are not rows.
+    yield from _slices(table.filter(pc.not_equal(lines, "")), [])
 
 
 def read_json_array(path: Path, table_config: TableConfig) -> Iterator[RawBatch]:

@@ -14,6 +14,7 @@ validator already rejects quote characters in column names, so nothing can be sp
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,6 +109,9 @@ class Shaper:
         self.ingested_at = ingested_at
         self.is_json = table.format in ("json", "jsonl")
         self.con = duckdb.connect(":memory:")
+        self._keys: list[str] = []  # top-level keys of the JSON batch being shaped
+        self._text_keys: set[str] = set()
+        self._extras: list[tuple[str, str]] = []  # kept unmapped columns: (expression, name)
         # Timestamps written without an offset are local times of the source's time zone.
         self.con.execute(f"set TimeZone = {literal(table.timezone)}")
 
@@ -121,22 +125,24 @@ class Shaper:
     # -- expressions ---------------------------------------------------------------------------
 
     def _raw(self, field: StandardField, columns: dict[str, pa.DataType]) -> str | None:
-        """SQL for the raw value of a field: the first non-blank of its mapped columns."""
+        """SQL for the raw value of a field: the first non-blank of its mapped columns.
+
+        None when the field is not mapped; a typed null when it is mapped but none of its columns
+        is in this batch, so a required field is then reported missing rather than skipped.
+        """
         mapping = self.table.mapping.get(field.name)
         if mapping is None:
             return None
         if self.is_json:
-            extract = "json_extract" if field.type == "json" else "json_extract_string"
             options = [
-                # json_extract_string is null for a JSON null, so it guards the JSON extract too.
-                f"case when json_extract_string(__j, {literal(json_path(c))}) is not null "
-                f"then cast({extract}(__j, {literal(json_path(c))}) as varchar) end"
-                for c in mapping.column
+                self._json_value(column, as_json=field.type == "json")
+                for column in mapping.column
+                if column.split(".")[0] in self._keys
             ]
         else:
             options = [ident(c) for c in mapping.column if c in columns]
-            if not options:
-                return None
+        if not options:
+            return "cast(null as varchar)"
         if len(options) == 1:
             return options[0]
         branches = " ".join(
@@ -144,6 +150,21 @@ class Shaper:
             for option in options
         )
         return f"(case {branches} end)"
+
+    def _json_value(self, dotted: str, *, as_json: bool) -> str:
+        """A value of the parsed record ``__j`` (a struct of its top-level keys)."""
+        first, *rest = dotted.split(".")
+        member = f"__j.{ident(first)}"
+        if not rest and first in self._text_keys:
+            return member
+        path = literal(json_path(".".join(rest)) if rest else "$")
+        if as_json:
+            # A JSON null is no value.
+            return (
+                f"case when json_extract_string({member}, {path}) is not null "
+                f"then cast(json_extract({member}, {path}) as varchar) end"
+            )
+        return f"json_extract_string({member}, {path})"
 
     def _cast(self, field: StandardField, raw: str, source_type: pa.DataType | None) -> str:
         mapping = self.table.mapping[field.name]
@@ -167,7 +188,7 @@ class Shaper:
                 value = f"timezone({tz}, cast({raw} as timestamp))"
             else:
                 value = f"try_cast({text} as timestamptz)"
-            return f"(case when year({value}) between {MIN_YEAR} and {MAX_YEAR} then {value} end)"
+            return _within_years(value, "timestamptz")
         if field.type == "date":
             if mapping.format is not None:
                 value = f"cast(try_strptime({text}, {literal(mapping.format)}) as date)"
@@ -175,7 +196,7 @@ class Shaper:
                 value = raw
             else:
                 value = f"try_cast({text} as date)"
-            return f"(case when year({value}) between {MIN_YEAR} and {MAX_YEAR} then {value} end)"
+            return _within_years(value, "date")
         if field.type == "json":
             return f"(case when json_valid({raw}) then cast({raw} as varchar) end)"
         if field.type == "text":
@@ -188,25 +209,27 @@ class Shaper:
         """(SQL expression, warehouse name) of every column that is kept but not mapped."""
         mapped = {c for m in self.table.mapping.values() for c in m.column}
         if self.is_json:
-            keys = [
-                row[0]
-                for row in self.con.execute(
-                    "select distinct unnest(json_keys(__j)) from parsed "
-                    "where json_type(__j) = 'OBJECT' order by 1"
-                ).fetchall()
-            ]
-            kept = []
-            for key in keys:
-                if key in mapped:
-                    continue  # wholly mapped; a key only partly mapped (contact.email) is kept
-                path = literal(json_path(key))
-                scalar = self._scalar(
-                    f"select coalesce(bool_and(json_type(json_extract(__j, {path})) "
-                    "not in ('OBJECT', 'ARRAY')), true) from parsed "
-                    "where json_type(__j) = 'OBJECT'"
+            unmapped = [key for key in self._keys if key not in mapped]
+            scalars = {}
+            if unmapped:
+                checks = ", ".join(
+                    f"coalesce(bool_and(json_type(__j.{ident(key)}) not in ('OBJECT', 'ARRAY')), "
+                    "true)"
+                    for key in unmapped
                 )
-                function = "json_extract_string" if scalar else "json_extract"
-                kept.append((f"cast({function}(__j, {path}) as varchar)", key))
+                values = self.con.execute(f"select {checks} from parsed where __object").fetchall()[
+                    0
+                ]
+                scalars = dict(zip(unmapped, values, strict=True))
+            kept = [
+                (
+                    self._json_value(key, as_json=False)
+                    if scalars[key]
+                    else f"cast(__j.{ident(key)} as varchar)",
+                    key,
+                )
+                for key in unmapped
+            ]
         else:
             kept = [
                 (ident(name), name) for name in columns if name not in mapped and name != ROW_COLUMN
@@ -229,6 +252,54 @@ class Shaper:
             result.append((expression, name))
         return result
 
+    def _parse_json(self, file_name: str) -> None:
+        """Parse every line once into a struct of its top-level keys (``parsed.__j``)."""
+        line = ident(JSON_LINE_COLUMN)
+        self.con.execute(
+            "create or replace temp view lines as select *, "
+            f"json_valid({line}) as __valid, "
+            f"json_valid({line}) and starts_with(ltrim({line}), '{{') as __object from src"
+        )
+        keys = [
+            row[0]
+            for row in self.con.execute(
+                f"select distinct unnest(json_keys({line})) from lines where __object order by 1"
+            ).fetchall()
+        ]
+        by_case: dict[str, str] = {}
+        for key in keys:
+            if key.lower() in by_case:
+                raise ConfigError(
+                    f"source {self.source_name!r}, table {self.entity.name!r}, file {file_name}: "
+                    f"keys {by_case[key.lower()]!r} and {key!r} differ only by case; the "
+                    "warehouse cannot keep both"
+                )
+            by_case[key.lower()] = key
+        nested = {
+            column.split(".")[0]
+            for mapping in self.table.mapping.values()
+            for column in mapping.column
+            if "." in column
+        }
+        # Keys mapped whole onto a non-JSON field are read as text; all others as JSON.
+        self._text_keys = {
+            column
+            for name, mapping in self.table.mapping.items()
+            if self.entity.field(name).type != "json"
+            for column in mapping.column
+            if "." not in column and column not in nested
+        }
+        self._keys = keys
+        if keys:
+            spec = json.dumps({k: "VARCHAR" if k in self._text_keys else "JSON" for k in keys})
+            parsed = f"case when __object then from_json({line}, {literal(spec)}) end"
+        else:
+            parsed = "null"
+        self.con.execute(
+            f"create or replace temp table parsed as select {ident(ROW_COLUMN)}, __valid, "
+            f"__object, {parsed} as __j from lines"
+        )
+
     def shape(self, batch: RawBatch, file_name: str) -> ShapedBatch:
         table = batch.table
         columns = {name: table.schema.field(name).type for name in table.column_names}
@@ -241,19 +312,17 @@ class Shaper:
     def _shape(
         self, batch: RawBatch, file_name: str, columns: dict[str, pa.DataType]
     ) -> ShapedBatch:
-        line = ident(JSON_LINE_COLUMN)
+        row = ident(ROW_COLUMN)
         if self.is_json:
-            self.con.execute(
-                "create or replace temp table parsed as select *, "
-                f"case when json_valid({line}) then {line} end as __j from src"
-            )
+            self._parse_json(file_name)
             structural = (
-                "case when __j is null then 'invalid_json' "
-                "when json_type(__j) <> 'OBJECT' then 'not_a_json_object' end"
+                "case when not __valid then 'invalid_json' "
+                "when not __object then 'not_a_json_object' end"
             )
-            raw_record = line
+            raw_record = ident(JSON_LINE_COLUMN)
         else:
-            self.con.execute("create or replace temp table parsed as select * from src")
+            self._keys, self._text_keys = [], set()
+            self.con.execute("create or replace temp view parsed as select * from src")
             structural = "cast(null as varchar)"
             pairs = ", ".join(
                 f"{literal(name)}: {ident(name)}" for name in columns if name != ROW_COLUMN
@@ -261,7 +330,9 @@ class Shaper:
             raw_record = f"cast(to_json({{{pairs}}}) as varchar)" if pairs else "null"
 
         fields = []  # (field, raw expression or None)
-        selects = ["parsed.*", f"{structural} as __structural", f"{raw_record} as __raw_record"]
+        selects = [row, f"{structural} as __structural"]
+        row_rules = ["__structural is not null"]
+        problem_rules = ["__structural is not null"]
         for field in self.entity.fields:
             raw = self._raw(field, columns)
             fields.append((field, raw))
@@ -272,35 +343,43 @@ class Shaper:
                 raw,
                 None if self.is_json else columns.get(self.table.mapping[field.name].column[0]),
             )
-            blank = f"({raw} is null or trim(cast({raw} as varchar)) = '')"
+            value, blank, invalid, original = (
+                ident(f"__{part}__{field.name}") for part in ("value", "blank", "invalid", "raw")
+            )
+            # Later expressions reuse the earlier aliases (DuckDB resolves aliases within a
+            # select list), so each value is parsed once.
             selects += [
-                f"{cast} as {ident('__value__' + field.name)}",
-                f"{blank} as {ident('__blank__' + field.name)}",
-                f"(not {blank} and {cast} is null) as {ident('__invalid__' + field.name)}",
-                f"cast({raw} as varchar) as {ident('__raw__' + field.name)}",
+                f"cast({raw} as varchar) as {original}",
+                f"{cast} as {value}",
+                f"({original} is null or trim({original}) = '') as {blank}",
+                f"(not {blank} and {value} is null) as {invalid}",
             ]
-        self.con.execute(
-            f"create or replace temp table shaped as select {', '.join(selects)} from parsed"
-        )
-
-        row_rules = ["__structural is not null"]
-        for field, raw in fields:
-            if raw is None:
-                continue
+            problem_rules.append(invalid)
             if field.required:
-                row_rules.append(ident("__blank__" + field.name))
+                row_rules.append(blank)
+                problem_rules.append(blank)
             if field.on_invalid == "quarantine_row":
-                row_rules.append(ident("__invalid__" + field.name))
-        quarantined = " or ".join(row_rules)
+                row_rules.append(invalid)
+        self._extras = self._unmapped(columns)
+        selects += [
+            f"{expression} as {ident('__extra__' + name)}" for expression, name in self._extras
+        ]
+        selects.append(f"({' or '.join(row_rules)}) as __quarantined")
+        selects.append(f"({' or '.join(problem_rules)}) as __has_problem")
+        # Only the narrow shaped columns are materialised, never the raw lines themselves.
         self.con.execute(
-            f"create or replace temp table flagged as select *, ({quarantined}) as __quarantined "
-            "from shaped"
+            f"create or replace temp table flagged as select {', '.join(selects)} from parsed"
+        )
+        self.con.execute(
+            "create or replace temp table problem_rows as select flagged.*, "
+            f"original.__raw_record from flagged join (select {row}, {raw_record} as __raw_record "
+            f"from src) as original using ({row}) where flagged.__has_problem"
         )
 
         problems = self._problems(fields, file_name)
-        rows = self._rows(fields, file_name, columns)
+        rows = self._rows(fields, file_name)
         rejected = self._rejected(batch.rejected, file_name)
-        counted = self._scalar("select count(*) from flagged where __quarantined")
+        counted = self._scalar("select count(*) from problem_rows where __quarantined")
         nulled = problems.filter(pa.compute.equal(problems["action"], ACTION_VALUE_NULLED))
         problems = pa.concat_tables([rejected, problems])
         return ShapedBatch(
@@ -317,23 +396,22 @@ class Shaper:
             if self.table.mapping.get("record_key")
             else "cast(null as varchar)"
         )
+        common = f"{key} as record_key, __raw_record as raw_record from problem_rows"
         parts = [
-            "select __row_number as row_number, cast(null as varchar) as field, "
+            f"select {ident(ROW_COLUMN)} as row_number, cast(null as varchar) as field, "
             "__structural as reason, "
             "case __structural when 'invalid_json' then 'the line is not valid JSON' "
             "else 'the line is valid JSON but not an object' end as detail, "
             f"{literal(ACTION_ROW_QUARANTINED)} as action, cast(null as varchar) as raw_value, "
-            f"{key} as record_key, __raw_record as raw_record from flagged "
-            "where __structural is not null"
+            f"{common} where __structural is not null"
         ]
         for field, raw in fields:
             if raw is None:
                 continue
             name = literal(field.name)
-            common = f"{key} as record_key, __raw_record as raw_record from flagged"
             if field.required:
                 parts.append(
-                    f"select __row_number, {name}, 'missing_required_field', "
+                    f"select {ident(ROW_COLUMN)}, {name}, 'missing_required_field', "
                     f"{literal(f'required field {field.name} is empty')}, "
                     f"{literal(ACTION_ROW_QUARANTINED)}, {ident('__raw__' + field.name)}, "
                     f"{common} where __structural is null and {ident('__blank__' + field.name)}"
@@ -346,7 +424,7 @@ class Shaper:
             )
             expected = self._expected(field)
             parts.append(
-                f"select __row_number, {name}, {literal('invalid_' + field.type)}, "
+                f"select {ident(ROW_COLUMN)}, {name}, {literal('invalid_' + field.type)}, "
                 f"{literal(f'{field.name} is not {expected}')}, {action}, "
                 f"{ident('__raw__' + field.name)}, "
                 f"{common} where __structural is null and {ident('__invalid__' + field.name)}"
@@ -432,12 +510,7 @@ class Shaper:
             schema=QUARANTINE_SCHEMA,
         )
 
-    def _rows(
-        self,
-        fields: list[tuple[StandardField, str | None]],
-        file_name: str,
-        columns: dict[str, pa.DataType],
-    ) -> pa.Table:
+    def _rows(self, fields: list[tuple[StandardField, str | None]], file_name: str) -> pa.Table:
         selects = []
         for field, raw in fields:
             if raw is None:
@@ -446,19 +519,26 @@ class Shaper:
                 selects.append(f"cast(null as {SQL_TYPES[field.type]}) as {ident(field.name)}")
             else:
                 selects.append(f"{ident('__value__' + field.name)} as {ident(field.name)}")
-        for expression, name in self._unmapped(columns):
-            selects.append(f"{expression} as {ident(name)}")
+        selects += [f"{ident('__extra__' + name)} as {ident(name)}" for _, name in self._extras]
         source_file, source_row, ingested_at = LINEAGE_COLUMNS
         selects += [
             f"{literal(file_name)} as {ident(source_file)}",
-            f"__row_number as {ident(source_row)}",
+            f"{ident(ROW_COLUMN)} as {ident(source_row)}",
             f"cast({literal(self.ingested_at.isoformat())} as timestamptz) as {ident(ingested_at)}",
         ]
         table = self.con.sql(
             f"select {', '.join(selects)} from flagged where not __quarantined "
-            "order by __row_number"
+            f"order by {ident(ROW_COLUMN)}"
         ).to_arrow_table()
         return _timestamps_in_utc(table)
+
+
+def _within_years(value: str, sql_type: str) -> str:
+    """The value, or null when it falls outside the plausible years (typos such as 0199)."""
+    # Compared with constants: year() of a timestamptz goes through the ICU calendar per row.
+    low = f"cast('{MIN_YEAR}-01-01' as {sql_type})"
+    high = f"cast('{MAX_YEAR + 1}-01-01' as {sql_type})"
+    return f"(case when {value} >= {low} and {value} < {high} then {value} end)"
 
 
 def _timestamps_in_utc(table: pa.Table) -> pa.Table:

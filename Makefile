@@ -1,0 +1,60 @@
+# Two commands on a fresh machine (Python 3.11 + pip): `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, or a private copy installed with pip on first use.
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.uv-bootstrap/bin/uv)
+RUN := $(UV) run --frozen
+
+PERSONS ?= 20000
+SEED ?= 42
+BENCH_PERSONS ?= 1000000
+
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export RUNTIME__DLTHUB_TELEMETRY ?= false
+export DO_NOT_TRACK ?= 1
+
+.PHONY: help install demo test ui bench lint format validate clean
+
+help:
+	@echo "make demo    install, generate sample data ($(PERSONS) persons), run the whole graph in Dagster"
+	@echo "make test    install and run the test suite (what CI runs)"
+	@echo "make ui      dagster dev on http://127.0.0.1:3000 with the same graph"
+	@echo "make bench   generate $(BENCH_PERSONS) persons and measure loading (rows/s, peak memory)"
+	@echo "make lint    ruff and sqlfluff"
+
+$(CURDIR)/.uv-bootstrap/bin/uv:
+	python3 -m venv .uv-bootstrap
+	.uv-bootstrap/bin/pip install --quiet uv
+
+.venv/.synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.synced
+
+demo: install
+	$(RUN) python -m orchestration.demo --persons $(PERSONS) --seed $(SEED)
+
+test: install
+	$(RUN) pytest
+
+ui: install
+	$(RUN) dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	$(RUN) dagster dev -h 127.0.0.1 -p 3000
+
+bench: install
+	$(RUN) python -m benchmarks.ingestion --persons $(BENCH_PERSONS) --seed $(SEED)
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) sqlfluff lint dbt_project/models
+
+format: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+clean:
+	rm -rf data dbt_project/target dbt_project/logs .pytest_cache
+	find dagster_home -mindepth 1 -not -name dagster.yaml -exec rm -rf {} +
