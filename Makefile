@@ -49,7 +49,8 @@ bench: install
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
-	$(RUN) sqlfluff lint dbt_project/models
+	@mkdir -p data/warehouse
+	CDP_DUCKDB_PATH=$(CURDIR)/data/warehouse/sqlfluff.duckdb $(RUN) sqlfluff lint dbt_project/models
 
 format: install
 	$(RUN) ruff format .
