@@ -107,8 +107,8 @@ def preflight(source_name: str, source: SourceConfig, landing_dir: Path) -> dict
         for path in matched:
             if table.format in ("json", "jsonl"):
                 present = _first_json_keys(path, table.format)
-                if present is None:
-                    continue
+                if not present:
+                    continue  # nothing readable: every line is quarantined, not a mapping error
                 # Semi-structured records may omit optional keys; a required one must be there.
                 entity = source.entity(entity_name)
                 top_level = {

@@ -303,3 +303,40 @@ def test_unmapped_json_keys_colliding_with_a_standard_field_fail_the_load(
         "select count(*) from information_schema.tables where table_schema = 'raw_events' "
         "and table_name = 'events'",
     ) == [(0,)]
+
+
+def test_tables_exist_before_any_bad_row_and_accept_one_later(cdp_settings: Settings) -> None:
+    folder = cdp_settings.landing_dir / "events"
+    folder.mkdir()
+    good = '{"messageId":"g1","type":"page","timestamp":"2026-10-01T00:00:00Z"}\n'
+    (folder / "events_1.jsonl").write_text(good, encoding="utf-8")
+    _load(cdp_settings, "events")
+    assert _query(cdp_settings, "select count(*) from raw_events.quarantined_rows") == [(0,)]
+
+    (folder / "events_2.jsonl").write_text("{broken\n", encoding="utf-8")
+    _load(cdp_settings, "events")
+    assert _query(
+        cdp_settings, "select file_name, row_number, reason from raw_events.quarantined_rows"
+    ) == [("events/events_2.jsonl", 1, "invalid_json")]
+
+
+def test_a_file_of_only_bad_rows_still_creates_the_raw_table(cdp_settings: Settings) -> None:
+    folder = cdp_settings.landing_dir / "events"
+    folder.mkdir()
+    (folder / "events_1.jsonl").write_text(
+        '{"messageId":"x","type":"page","timestamp":"not a time"}\nnot json\n', encoding="utf-8"
+    )
+    _load(cdp_settings, "events")
+    assert _query(cdp_settings, "select count(*) from raw_events.events") == [(0,)]
+    columns = _query(
+        cdp_settings,
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = 'raw_events' and table_name = 'events' "
+        "and column_name in ('record_key', 'occurred_at', '_source_row')",
+    )
+    assert sorted(columns) == [
+        ("_source_row", "BIGINT"),
+        ("occurred_at", "TIMESTAMP WITH TIME ZONE"),
+        ("record_key", "VARCHAR"),
+    ]
+    assert _query(cdp_settings, "select count(*) from raw_events.quarantined_rows") == [(2,)]

@@ -22,6 +22,7 @@ from typing import Any
 
 import dlt
 import pyarrow as pa
+from dlt.common.libs.pyarrow import py_arrow_to_table_schema_columns
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
@@ -29,8 +30,16 @@ from ingestion.config import SourceConfig, TableConfig
 from ingestion.kinds import EntitySpec
 
 from .readers import file_sha256, read_batches
-from .settings import LEDGER_TABLE, QUARANTINE_TABLE, SOURCE_ROW_COLUMN
-from .shaping import Shaper
+from .settings import (
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
+    INGESTED_AT_COLUMN,
+    LEDGER_TABLE,
+    QUARANTINE_TABLE,
+    SOURCE_FILE_COLUMN,
+    SOURCE_ROW_COLUMN,
+)
+from .shaping import QUARANTINE_SCHEMA, Shaper, entity_arrow_schema
 
 _DLT_TYPES = {
     "text": "text",
@@ -58,15 +67,19 @@ LEDGER_SCHEMA = pa.schema(
     ]
 )
 
+_MERGE = {"disposition": "merge", "strategy": "delete-insert"}
+# Full column lists, so the tables exist (and dbt sources resolve) even before a first bad row.
 _QUARANTINE_HINTS = dlt.mark.make_hints(
     table_name=QUARANTINE_TABLE,
-    write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    write_disposition=_MERGE,
     primary_key="quarantine_key",
+    columns=py_arrow_to_table_schema_columns(QUARANTINE_SCHEMA),
 )
 _LEDGER_HINTS = dlt.mark.make_hints(
     table_name=LEDGER_TABLE,
-    write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    write_disposition=_MERGE,
     primary_key="file_key",
+    columns=py_arrow_to_table_schema_columns(LEDGER_SCHEMA),
 )
 
 
@@ -78,8 +91,21 @@ def display_name(path: Path, landing_dir: Path) -> str:
         return path.resolve().as_posix()
 
 
+def _table_hints(entity: EntitySpec) -> Any:
+    return dlt.mark.make_hints(
+        table_name=entity.name,
+        write_disposition=_MERGE,
+        primary_key="record_key",
+        columns=_column_hints(entity),
+    )
+
+
 def _column_hints(entity: EntitySpec) -> dict[str, dict[str, Any]]:
-    hints: dict[str, dict[str, Any]] = {}
+    hints: dict[str, dict[str, Any]] = {
+        SOURCE_FILE_COLUMN: {"name": SOURCE_FILE_COLUMN, "data_type": "text"},
+        SOURCE_ROW_COLUMN: {"name": SOURCE_ROW_COLUMN, "data_type": "bigint"},
+        INGESTED_AT_COLUMN: {"name": INGESTED_AT_COLUMN, "data_type": "timestamp"},
+    }
     for field in entity.fields:
         hint: dict[str, Any] = {
             "name": field.name,
@@ -88,12 +114,14 @@ def _column_hints(entity: EntitySpec) -> dict[str, dict[str, Any]]:
         }
         if field.name == "record_key":
             hint.update(nullable=False, primary_key=True)
+        if field.type == "decimal":
+            hint.update(precision=DECIMAL_PRECISION, scale=DECIMAL_SCALE)
         if field.name == entity.version_field:
             hint["dedup_sort"] = "desc"
         hints[field.name] = hint
     if entity.version_field is None:
         # Same key twice in a load: the later row in the file wins.
-        hints[SOURCE_ROW_COLUMN] = {"name": SOURCE_ROW_COLUMN, "dedup_sort": "desc"}
+        hints[SOURCE_ROW_COLUMN]["dedup_sort"] = "desc"
     return hints
 
 
@@ -110,6 +138,19 @@ def table_resource(
         loaded: dict[str, str] = state.setdefault("loaded_files", {})
         ingested_at = datetime.now(UTC)
         shaper = Shaper(source_name, entity, table, ingested_at)
+        known = dlt.current.source_schema().tables
+        # Create the tables on the first run even if no row reaches them, so that models and
+        # checks can always read them. An empty Arrow table creates exactly these columns.
+        if entity.name not in known:
+            yield dlt.mark.with_hints(
+                entity_arrow_schema(entity).empty_table(),
+                _table_hints(entity),
+                create_table_variant=True,
+            )
+        if QUARANTINE_TABLE not in known:
+            yield dlt.mark.with_hints(
+                QUARANTINE_SCHEMA.empty_table(), _QUARANTINE_HINTS, create_table_variant=True
+            )
         try:
             for path in table.files(landing_dir):
                 name = display_name(path, landing_dir)
@@ -128,7 +169,7 @@ def table_resource(
         load_files,
         name=entity.name,
         table_name=entity.name,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        write_disposition=_MERGE,
         max_table_nesting=0,
     )
 
@@ -137,12 +178,7 @@ def _load_file(
     shaper: Shaper, path: Path, name: str, digest: str, ingested_at: datetime
 ) -> Iterator[Any]:
     read = loaded = quarantined = nulled = 0
-    table_hints = dlt.mark.make_hints(
-        table_name=shaper.entity.name,
-        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-        primary_key="record_key",
-        columns=_column_hints(shaper.entity),
-    )
+    table_hints = _table_hints(shaper.entity)
     for batch in read_batches(path, shaper.table):
         shaped = shaper.shape(batch, name)
         read += shaped.rows_read

@@ -23,3 +23,7 @@ ACTION_VALUE_NULLED = "value_nulled"
 # Dates and timestamps outside these years are treated as impossible (typos such as 0199 or 2202).
 MIN_YEAR = 1900
 MAX_YEAR = 2100
+
+# Amounts and prices: DECIMAL(18, 4) in every warehouse.
+DECIMAL_PRECISION = 18
+DECIMAL_SCALE = 4

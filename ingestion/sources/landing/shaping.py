@@ -29,6 +29,8 @@ from .readers import RawBatch, Rejected
 from .settings import (
     ACTION_ROW_QUARANTINED,
     ACTION_VALUE_NULLED,
+    DECIMAL_PRECISION,
+    DECIMAL_SCALE,
     JSON_LINE_COLUMN,
     LINEAGE_COLUMNS,
     MAX_YEAR,
@@ -42,11 +44,35 @@ SQL_TYPES = {
     "text": "varchar",
     "timestamp": "timestamptz",
     "date": "date",
-    "decimal": "decimal(18, 4)",
+    "decimal": f"decimal({DECIMAL_PRECISION}, {DECIMAL_SCALE})",
     "integer": "bigint",
     "boolean": "boolean",
     "json": "varchar",
 }
+
+ARROW_TYPES = {
+    "text": pa.string(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+    "decimal": pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE),
+    "integer": pa.int64(),
+    "boolean": pa.bool_(),
+    "json": pa.string(),
+}
+
+
+def entity_arrow_schema(entity: EntitySpec) -> pa.Schema:
+    """Standard fields and lineage columns of a raw table, as the shaper produces them."""
+    source_file, source_row, ingested_at = LINEAGE_COLUMNS
+    return pa.schema(
+        [(field.name, ARROW_TYPES[field.type]) for field in entity.fields]
+        + [
+            (source_file, pa.string()),
+            (source_row, pa.int64()),
+            (ingested_at, pa.timestamp("us", tz="UTC")),
+        ]
+    )
+
 
 QUARANTINE_SCHEMA = pa.schema(
     [
