@@ -1,0 +1,1 @@
+"""Asset definitions: raw tables loaded by dlt, then the dbt models built on them."""

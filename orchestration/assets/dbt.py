@@ -1,0 +1,100 @@
+"""The dbt models (and their tests, as asset checks) built by one `dbt build` per run."""
+
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetExecutionContext, Config, Output
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from ingestion.settings import get_settings
+from orchestration.assets.warehouse import relation_row_counts
+from orchestration.project import dbt_environment, dbt_project
+from orchestration.translators import CdpDbtTranslator
+
+DBT_SELECT = "fqn:*"
+KEEP_DBT_RUN_FOLDERS = 5
+
+
+class DbtBuildConfig(Config):
+    """Run configuration of the dbt step (set it in the launchpad)."""
+
+    full_refresh: bool = False
+    fail_fast: bool = False
+
+
+def dbt_build_args(*, full_refresh: bool = False, fail_fast: bool = False) -> list[str]:
+    """The `dbt` CLI arguments of one build; selection is added by dagster-dbt per run."""
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if fail_fast:
+        args.append("--fail-fast")
+    return args
+
+
+def prune_run_folders(folder: Path, keep: int = KEEP_DBT_RUN_FOLDERS) -> None:
+    """Delete all but the newest ``keep`` per-run dbt target folders (~2 MB each)."""
+    if not folder.is_dir():
+        return
+    runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[:-keep] if keep else runs:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def with_row_counts(
+    events: list[Any], manifest: Mapping[str, Any], duckdb_path: Path
+) -> Iterator[Any]:
+    """The dbt events, with `dagster/row_count` added to each materialized model."""
+    relations = {}
+    for event in events:
+        unique_id = _unique_id(event)
+        node = manifest["nodes"].get(unique_id or "", {})
+        if node.get("resource_type") in ("model", "seed", "snapshot"):
+            relations[unique_id] = (node["schema"], node["alias"])
+    counts = relation_row_counts(duckdb_path, relations.values())
+    for event in events:
+        unique_id = _unique_id(event)
+        if isinstance(event, Output) and relations.get(unique_id) in counts:
+            yield event.with_metadata(
+                {**event.metadata, "dagster/row_count": counts[relations[unique_id]]}
+            )
+        else:
+            yield event
+
+
+def _unique_id(event: Any) -> str | None:
+    value = (getattr(event, "metadata", None) or {}).get("unique_id")
+    return getattr(value, "value", value)
+
+
+if not dbt_project.manifest_path.is_file():
+    raise FileNotFoundError(
+        f"{dbt_project.manifest_path} does not exist: run `uv run cdp prepare` (dbt parse) before "
+        "loading the definitions (`dagster dev` does it by itself)."
+    )
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=DBT_SELECT,
+    dagster_dbt_translator=CdpDbtTranslator(),
+)
+def cdp_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig
+) -> Iterator[Any]:
+    settings = get_settings()
+    runs_folder = settings.data_dir / "dbt_runs"
+    args = dbt_build_args(full_refresh=config.full_refresh, fail_fast=config.fail_fast)
+    with dbt_environment() as duckdb_path:
+        duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        target_path = runs_folder / context.run.run_id
+        invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
+        # dbt's subprocess holds the DuckDB writer lock until it exits: count rows afterwards.
+        events = list(invocation.stream())
+    yield from with_row_counts(events, invocation.manifest, duckdb_path)
+    prune_run_folders(runs_folder)
+    if not invocation.is_successful():
+        raise invocation.get_error() or RuntimeError("dbt build failed")

@@ -1,0 +1,57 @@
+"""The `cdp` command: `cdp demo`, `cdp generate`, `cdp load`, `cdp prepare`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _prepare() -> int:
+    """Parse the dbt project so target/manifest.json exists before definitions load."""
+    from orchestration.project import prepare_manifest
+
+    print(f"dbt manifest: {prepare_manifest()}")
+    return 0
+
+
+def _generate(argv: list[str]) -> int:
+    import runpy
+
+    sys.argv = ["python -m ingestion.sample_data", *argv]
+    runpy.run_module("ingestion.sample_data", run_name="__main__")
+    return 0
+
+
+def _load() -> int:
+    """Run the ingestion job (every source) against the instance at DAGSTER_HOME."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.demo import ensure_dagster_home
+
+    ensure_dagster_home()
+    with DagsterInstance.get() as instance:
+        result = defs.get_job_def("ingestion").execute_in_process(
+            instance=instance, raise_on_error=False
+        )
+    return 0 if result.success else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="cdp", description=__doc__)
+    parser.add_argument("command", choices=["demo", "generate", "load", "prepare"])
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "demo":
+        from orchestration.demo import main as demo_main
+
+        return demo_main(rest)
+    if args.command == "generate":
+        return _generate(rest)
+    if args.command == "load":
+        return _load()
+    return _prepare()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

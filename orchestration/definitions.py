@@ -1,0 +1,21 @@
+"""The Dagster code location: assembles assets, jobs, schedules, sensors and resources."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+
+from orchestration.assets.dbt import cdp_dbt_assets
+from orchestration.assets.ingestion import build_ingestion_assets
+from orchestration.jobs import all_assets_job, ingestion_job
+from orchestration.resources import build_resources
+from orchestration.schedules import daily_schedule
+from orchestration.sensors import landing_files_sensor
+
+defs = Definitions(
+    assets=[*build_ingestion_assets(), cdp_dbt_assets],
+    jobs=[all_assets_job, ingestion_job],
+    schedules=[daily_schedule],
+    sensors=[landing_files_sensor],
+    resources=build_resources(),
+    executor=in_process_executor,
+)
