@@ -14,7 +14,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help install demo test ui bench lint format validate clean
+.PHONY: help install prepare demo test ui bench lint format clean
 
 help:
 	@echo "make demo    install, generate sample data ($(PERSONS) persons), run the whole graph in Dagster"
@@ -33,14 +33,17 @@ $(CURDIR)/.uv-bootstrap/bin/uv:
 
 install: .venv/.synced
 
-demo: install
-	$(RUN) python -m orchestration.demo --persons $(PERSONS) --seed $(SEED)
+# The dbt manifest must exist before the Dagster definitions load.
+prepare: install
+	$(RUN) cdp prepare
+
+demo: prepare
+	$(RUN) cdp demo --persons $(PERSONS) --seed $(SEED)
 
 test: install
 	$(RUN) pytest
 
-ui: install
-	$(RUN) dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+ui: prepare
 	$(RUN) dagster dev -h 127.0.0.1 -p 3000
 
 bench: install
