@@ -10,6 +10,8 @@ PERSONS ?= 20000
 SEED ?= 42
 BENCH_PERSONS ?= 1000000
 
+# Trust the platform's certificate store (corporate proxies, custom CAs), as pip does.
+export UV_SYSTEM_CERTS ?= 1
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DO_NOT_TRACK ?= 1
