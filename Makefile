@@ -42,7 +42,7 @@ prepare: install
 demo: prepare
 	$(RUN) cdp demo --persons $(PERSONS) --seed $(SEED)
 
-test: install
+test: prepare
 	$(RUN) pytest
 
 ui: prepare
