@@ -6,22 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from ingestion.settings import Settings, get_settings
+from ingestion.settings import Settings
+
+from .isolation import isolate_data_dir
 
 
 @pytest.fixture
 def cdp_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Point every CDP_* location into tmp_path (dlt keeps cursors in local state too)."""
-    data = tmp_path / "data"
-    monkeypatch.setenv("CDP_DATA_DIR", str(data))
-    for name in (
-        "CDP_DUCKDB_PATH",
-        "CDP_LANDING_DIR",
-        "CDP_GROUND_TRUTH_DIR",
-        "CDP_DLT_PIPELINES_DIR",
-        "CDP_SOURCES_CONFIG",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    settings = get_settings()
+    """Every CDP_* location in tmp_path, with an empty landing folder."""
+    settings = isolate_data_dir(monkeypatch, tmp_path / "data")
     settings.landing_dir.mkdir(parents=True)
     return settings

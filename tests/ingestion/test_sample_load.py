@@ -12,8 +12,10 @@ import pytest
 from ingestion.config import load_sources_config
 from ingestion.pipeline import load_all
 from ingestion.sample_data import generate
-from ingestion.settings import Settings, get_settings
+from ingestion.settings import Settings
 from ingestion.sources.landing.shaping import warehouse_name
+
+from ..isolation import isolate_data_dir
 
 PERSONS = 1500
 # Generator issues that make a row unloadable, and the reason the loader must give.
@@ -30,11 +32,8 @@ ROW_ISSUES = {
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, dict]]:
     data = tmp_path_factory.mktemp("sample")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CDP_DATA_DIR", str(data))
-        for name in ("CDP_DUCKDB_PATH", "CDP_LANDING_DIR", "CDP_DLT_PIPELINES_DIR"):
-            patch.delenv(name, raising=False)
+        settings = isolate_data_dir(patch, data)
         generate(persons=PERSONS, seed=7, out=data)
-        settings = get_settings()
         load_all(settings)
         manifest = json.loads((data / "ground_truth" / "manifest.json").read_text())
         yield settings, manifest

@@ -15,6 +15,8 @@ from ingestion.pipeline import RAW_META_TABLES
 from ingestion.settings import Settings
 from orchestration.demo import generate_sample_data, print_summary
 
+from ..isolation import isolate_data_dir
+
 pytestmark = pytest.mark.slow
 
 PERSONS = 500
@@ -27,18 +29,7 @@ def pipeline_run(
     """Generate ~500 persons, then run `all_assets` once for every test of this module."""
     monkeypatch = pytest.MonkeyPatch()
     data = tmp_path_factory.mktemp("e2e") / "data"
-    monkeypatch.setenv("CDP_DATA_DIR", str(data))
-    for name in (
-        "CDP_DUCKDB_PATH",
-        "CDP_LANDING_DIR",
-        "CDP_GROUND_TRUTH_DIR",
-        "CDP_DLT_PIPELINES_DIR",
-        "CDP_SOURCES_CONFIG",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    from ingestion.settings import get_settings
-
-    settings = get_settings()
+    settings = isolate_data_dir(monkeypatch, data)
     seconds = generate_sample_data(settings, PERSONS, seed=7)
     manifest = json.loads((settings.ground_truth_dir / "manifest.json").read_text())
     with DagsterInstance.ephemeral() as instance:

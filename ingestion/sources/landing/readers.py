@@ -78,17 +78,6 @@ def _slices(table: pa.Table, rejected: list[Rejected]) -> Iterator[RawBatch]:
         yield RawBatch(table.slice(offset, BATCH_ROWS), rejected if offset == 0 else [])
 
 
-def _line_numbers(good_rows: int, rejected_lines: set[int], first_line: int) -> pa.Array:
-    """Physical line numbers of the rows pyarrow kept, given the lines it rejected."""
-    numbers = []
-    line = first_line
-    while len(numbers) < good_rows:
-        if line not in rejected_lines:
-            numbers.append(line)
-        line += 1
-    return pa.array(numbers, type=pa.int64())
-
-
 def _read_csv_table(
     path: Path, names: list[str], delimiter: str, *, use_threads: bool
 ) -> tuple[pa.Table, list[tuple[int | None, str]]]:
@@ -123,15 +112,9 @@ def _read_csv_table(
 
 def _line_numbers(good_rows: int, rejected_lines: set[int], first_line: int) -> pa.Array:
     """Physical line numbers of the rows pyarrow kept, given the lines it rejected."""
-    if not rejected_lines:
-        return pa.array(np.arange(first_line, first_line + good_rows, dtype=np.int64))
-    numbers = []
-    line = first_line
-    while len(numbers) < good_rows:
-        if line not in rejected_lines:
-            numbers.append(line)
-        line += 1
-    return pa.array(numbers, type=pa.int64())
+    lines = np.arange(first_line, first_line + good_rows + len(rejected_lines), dtype=np.int64)
+    kept = lines[~np.isin(lines, np.fromiter(rejected_lines, dtype=np.int64))]
+    return pa.array(kept[:good_rows])
 
 
 def read_csv(path: Path, table_config: TableConfig) -> Iterator[RawBatch]:
