@@ -31,7 +31,7 @@ def _load() -> int:
 
     ensure_dagster_home()
     with DagsterInstance.get() as instance:
-        result = defs.get_job_def("ingestion").execute_in_process(
+        result = defs.resolve_job_def("ingestion").execute_in_process(
             instance=instance, raise_on_error=False
         )
     return 0 if result.success else 1

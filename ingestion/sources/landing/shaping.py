@@ -65,7 +65,10 @@ def entity_arrow_schema(entity: EntitySpec) -> pa.Schema:
     """Standard fields and lineage columns of a raw table, as the shaper produces them."""
     source_file, source_row, ingested_at = LINEAGE_COLUMNS
     return pa.schema(
-        [(field.name, ARROW_TYPES[field.type]) for field in entity.fields]
+        [
+            pa.field(field.name, ARROW_TYPES[field.type], nullable=field.name != "record_key")
+            for field in entity.fields
+        ]
         + [
             (source_file, pa.string()),
             (source_row, pa.int64()),
@@ -76,7 +79,7 @@ def entity_arrow_schema(entity: EntitySpec) -> pa.Schema:
 
 QUARANTINE_SCHEMA = pa.schema(
     [
-        ("quarantine_key", pa.string()),
+        pa.field("quarantine_key", pa.string(), nullable=False),
         ("source", pa.string()),
         ("table_name", pa.string()),
         ("file_name", pa.string()),
@@ -556,7 +559,7 @@ class Shaper:
             f"select {', '.join(selects)} from flagged where not __quarantined "
             f"order by {ident(ROW_COLUMN)}"
         ).to_arrow_table()
-        return _timestamps_in_utc(table)
+        return _conform(table)
 
 
 def _within_years(value: str, sql_type: str) -> str:
@@ -567,10 +570,14 @@ def _within_years(value: str, sql_type: str) -> str:
     return f"(case when {value} >= {low} and {value} < {high} then {value} end)"
 
 
-def _timestamps_in_utc(table: pa.Table) -> pa.Table:
-    # DuckDB hands timestamptz to Arrow in the session's zone; the warehouse keeps UTC.
-    for index, column in enumerate(table.schema):
-        if pa.types.is_timestamp(column.type) and column.type.tz is not None:
-            utc = pa.timestamp("us", tz="UTC")
-            table = table.set_column(index, column.name, table.column(index).cast(utc))
-    return table
+def _conform(table: pa.Table) -> pa.Table:
+    """Arrow types as the warehouse keeps them: timestamps in UTC, the key never null."""
+    # DuckDB hands timestamptz to Arrow in the session's zone.
+    utc = pa.timestamp("us", tz="UTC")
+    fields = [
+        field.with_type(utc) if pa.types.is_timestamp(field.type) and field.type.tz else field
+        for field in table.schema
+    ]
+    # Rows without a key were quarantined; saying so matches the table's primary key hint.
+    fields = [f.with_nullable(False) if f.name == "record_key" else f for f in fields]
+    return table.cast(pa.schema(fields))
