@@ -340,3 +340,22 @@ def test_a_file_of_only_bad_rows_still_creates_the_raw_table(cdp_settings: Setti
         ("record_key", "VARCHAR"),
     ]
     assert _query(cdp_settings, "select count(*) from raw_events.quarantined_rows") == [(2,)]
+
+
+def test_a_new_column_in_a_later_file_evolves_the_table(cdp_settings: Settings) -> None:
+    write_crm(cdp_settings.landing_dir, delta=False)
+    _load(cdp_settings, "crm")
+    folder = cdp_settings.landing_dir / "crm"
+    header = (folder / "customers_20261101.csv").read_text(encoding="utf-8").splitlines()[0]
+    row = (
+        "C9,New Person,,,,n@p.com,13900000000,2000-01-01,F,,,,,CN,,2026-11-20 10:00:00,"
+        "2026-11-20 10:00:00,Y,Y,Y,bronze,WeChat Mini Program"
+    )
+    (folder / "customers_20261120.csv").write_text(
+        f"{header},PreferredStore\n{row}\n", encoding="utf-8"
+    )
+    _load(cdp_settings, "crm")
+    assert _query(
+        cdp_settings,
+        "select record_key, preferred_store from raw_crm.customers order by record_key",
+    ) == [("C1", None), ("C2", None), ("C9", "WeChat Mini Program")]
