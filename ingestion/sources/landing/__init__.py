@@ -68,6 +68,7 @@ LEDGER_SCHEMA = pa.schema(
     ]
 )
 
+
 class _JsonAsTextWarning(logging.Filter):
     """Drop dlt's warning that an Arrow column's type differs from its hint.
 

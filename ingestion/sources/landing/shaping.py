@@ -141,11 +141,16 @@ class Shaper:
         self._keys: list[str] = []  # top-level keys of the JSON batch being shaped
         self._text_keys: set[str] = set()
         self._extras: list[tuple[str, str]] = []  # kept unmapped columns: (expression, name)
+        self._value_columns: dict[str, str] = {}  # field -> the shaped column holding its value
         # Timestamps written without an offset are local times of the source's time zone.
         self.con.execute(f"set TimeZone = {literal(table.timezone)}")
 
     def close(self) -> None:
         self.con.close()
+
+    def _is_identity(self, field: StandardField) -> bool:
+        """Whether the field's value is its raw text unchanged (so it cannot be invalid)."""
+        return field.type == "text" or (field.type == "json" and self.is_json)
 
     def _scalar(self, query: str) -> object:
         # fetchall: DuckDB 2.0 refuses new work on a connection with a half-fetched result.
@@ -186,9 +191,11 @@ class Shaper:
         member = f"__j.{ident(first)}"
         if not rest and first in self._text_keys:
             return member
+        if as_json and not rest:
+            # Already JSON text (the parse typed it so); a JSON null is no value.
+            return f"nullif(cast({member} as varchar), 'null')"
         path = literal(json_path(".".join(rest)) if rest else "$")
         if as_json:
-            # A JSON null is no value.
             return (
                 f"case when json_extract_string({member}, {path}) is not null "
                 f"then cast(json_extract({member}, {path}) as varchar) end"
@@ -227,6 +234,8 @@ class Shaper:
                 value = f"try_cast({text} as date)"
             return _within_years(value, "date")
         if field.type == "json":
+            if self.is_json:
+                return raw  # taken from a record that parsed, so valid JSON already
             return f"(case when json_valid({raw}) then cast({raw} as varchar) end)"
         if field.type == "text":
             return f"cast({raw} as varchar)"
@@ -379,14 +388,21 @@ class Shaper:
             # select list), so each value is parsed once.
             selects += [
                 f"cast({raw} as varchar) as {original}",
-                f"{cast} as {value}",
                 f"({original} is null or trim({original}) = '') as {blank}",
-                f"(not {blank} and {value} is null) as {invalid}",
             ]
-            problem_rules.append(invalid)
             if field.required:
                 row_rules.append(blank)
                 problem_rules.append(blank)
+            if self._is_identity(field):
+                # Text is kept as it arrived: the original is the value, and never invalid.
+                self._value_columns[field.name] = original
+                continue
+            self._value_columns[field.name] = value
+            selects += [
+                f"{cast} as {value}",
+                f"(not {blank} and {value} is null) as {invalid}",
+            ]
+            problem_rules.append(invalid)
             if field.on_invalid == "quarantine_row":
                 row_rules.append(invalid)
         self._extras = self._unmapped(columns)
@@ -445,6 +461,8 @@ class Shaper:
                     f"{literal(ACTION_ROW_QUARANTINED)}, {ident('__raw__' + field.name)}, "
                     f"{common} where __structural is null and {ident('__blank__' + field.name)}"
                 )
+            if self._is_identity(field):
+                continue
             action = (
                 f"{literal(ACTION_ROW_QUARANTINED)}"
                 if field.on_invalid == "quarantine_row"
@@ -547,7 +565,7 @@ class Shaper:
                 # which optional fields one user's files happen to have.
                 selects.append(f"cast(null as {SQL_TYPES[field.type]}) as {ident(field.name)}")
             else:
-                selects.append(f"{ident('__value__' + field.name)} as {ident(field.name)}")
+                selects.append(f"{self._value_columns[field.name]} as {ident(field.name)}")
         selects += [f"{ident('__extra__' + name)} as {ident(name)}" for _, name in self._extras]
         source_file, source_row, ingested_at = LINEAGE_COLUMNS
         selects += [
