@@ -359,3 +359,25 @@ def test_a_new_column_in_a_later_file_evolves_the_table(cdp_settings: Settings) 
         cdp_settings,
         "select record_key, preferred_store from raw_crm.customers order by record_key",
     ) == [("C1", None), ("C2", None), ("C9", "WeChat Mini Program")]
+
+
+def test_a_json_array_file_that_does_not_parse_is_kept_whole(cdp_settings: Settings) -> None:
+    folder = cdp_settings.landing_dir / "service"
+    folder.mkdir()
+    good = (
+        '[{"ticket_id":"T1","contact":{"email":"a@b.c","phone":null},"channel":"email",'
+        '"created":"2026-11-01 10:00:00","updated":"2026-11-01 10:00:00"}]'
+    )
+    (folder / "tickets_2026-10.json").write_text(good, encoding="utf-8")
+    (folder / "tickets_2026-11.json").write_text('[{"ticket_id": "T2",', encoding="utf-8")
+    _load(cdp_settings, "service")
+    assert _query(cdp_settings, "select record_key from raw_service.tickets") == [("T1",)]
+    assert _query(
+        cdp_settings,
+        "select file_name, row_number, reason, raw_record from raw_service.quarantined_rows",
+    ) == [("service/tickets_2026-11.json", 0, "unreadable_file", '[{"ticket_id": "T2",')]
+    assert _query(
+        cdp_settings,
+        "select rows_read, rows_loaded, rows_quarantined from raw_service.loaded_files "
+        "where file_name = 'service/tickets_2026-11.json'",
+    ) == [(1, 0, 1)]

@@ -32,10 +32,11 @@ from .settings import BATCH_ROWS, JSON_LINE_COLUMN, ROW_COLUMN
 
 @dataclass
 class Rejected:
-    """A row that could not even be split into fields."""
+    """A row that could not even be split into fields (row 0: the whole file)."""
 
     row_number: int
-    reason: str
+    reason: str  # a stable code, e.g. wrong_field_count
+    detail: str
     text: str
 
 
@@ -129,9 +130,8 @@ def read_csv(path: Path, table_config: TableConfig) -> Iterator[RawBatch]:
         if text.strip() == "":
             continue  # a blank line is not a row
         fields = len(next(csv.reader([text], delimiter=delimiter), []))
-        rejected.append(
-            Rejected(number or 0, f"row has {fields} fields, the header has {len(header)}", text)
-        )
+        detail = f"row has {fields} fields, the header has {len(header)}"
+        rejected.append(Rejected(number or 0, "wrong_field_count", detail, text))
     numbers = _line_numbers(table.num_rows, {n for n, _ in invalid if n}, first_line=2)
     yield from _slices(table.append_column(ROW_COLUMN, numbers), rejected)
 
@@ -173,11 +173,11 @@ def read_json_array(path: Path, table_config: TableConfig) -> Iterator[RawBatch]
         document = json.loads(text)
     except json.JSONDecodeError as error:
         # The file as a whole is broken: nothing can be split into records, keep it all.
-        rejected = [Rejected(0, f"file is not valid JSON: {error}", text)]
+        rejected = [Rejected(0, "unreadable_file", f"file is not valid JSON: {error}", text)]
         yield RawBatch(_empty_json_table(), rejected)
         return
     if not isinstance(document, list):
-        rejected = [Rejected(0, "file is not a JSON array of objects", text)]
+        rejected = [Rejected(0, "unreadable_file", "file is not a JSON array of objects", text)]
         yield RawBatch(_empty_json_table(), rejected)
         return
     lines = [json.dumps(item, ensure_ascii=False) for item in document]

@@ -505,26 +505,14 @@ class Shaper:
         }.get(field.type, f"a {field.type}")
 
     def _rejected(self, rejected: list[Rejected], file_name: str) -> pa.Table:
-        reasons = []
-        details = []
-        for row in rejected:
-            if self.is_json and row.row_number > 0:
-                reasons.append("invalid_json")
-                details.append("the line is not valid JSON")
-            elif row.row_number == 0:
-                reasons.append("unreadable_file")
-                details.append(row.reason)
-            else:
-                reasons.append("wrong_field_count")
-                details.append(row.reason)
         size = len(rejected)
         return self._quarantine_table(
             file_name,
             row_numbers=pa.array([r.row_number for r in rejected], pa.int64()),
             record_keys=pa.nulls(size, pa.string()),
             fields=pa.nulls(size, pa.string()),
-            reasons=pa.array(reasons, pa.string()),
-            details=pa.array(details, pa.string()),
+            reasons=pa.array([r.reason for r in rejected], pa.string()),
+            details=pa.array([r.detail for r in rejected], pa.string()),
             actions=pa.array([ACTION_ROW_QUARANTINED] * size, pa.string()),
             raw_values=pa.nulls(size, pa.string()),
             raw_records=pa.array([r.text for r in rejected], pa.string()),
