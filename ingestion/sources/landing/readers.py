@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from ingestion.config import ConfigError, TableConfig
 
-from .settings import BATCH_ROWS, JSON_LINE_COLUMN, ROW_COLUMN
+from .settings import BATCH_ROWS, JSON_LINE_COLUMN, ROW_COLUMN, SCAN_CHUNK_ROWS
 
 
 @dataclass
@@ -76,7 +76,10 @@ def _slices(table: pa.Table, rejected: list[Rejected]) -> Iterator[RawBatch]:
         yield RawBatch(table, rejected)
         return
     for offset in range(0, table.num_rows, BATCH_ROWS):
-        yield RawBatch(table.slice(offset, BATCH_ROWS), rejected if offset == 0 else [])
+        piece = table.slice(offset, BATCH_ROWS)
+        # DuckDB scans one Arrow record batch per thread: small batches let every core parse.
+        piece = pa.Table.from_batches(piece.to_batches(max_chunksize=SCAN_CHUNK_ROWS))
+        yield RawBatch(piece, rejected if offset == 0 else [])
 
 
 def _read_csv_table(

@@ -2,6 +2,8 @@
 
 # Rows shaped at a time: bounds the memory of one step whatever the size of a file.
 BATCH_ROWS = 500_000
+# Rows per Arrow record batch handed to DuckDB, which scans one record batch per thread.
+SCAN_CHUNK_ROWS = 20_000
 
 # Internal column names used while a batch is shaped; never reach the warehouse.
 ROW_COLUMN = "__row_number"
