@@ -68,20 +68,20 @@ def meta_table_summary(
                 "where quarantined_at >= ? group by all order by all",
                 [since],
             ).fetchall()
-        loaded = 0
+        loaded = rows_quarantined = values_nulled = 0
         if "loaded_files" in existing:
-            loaded = con.execute(
-                f"select count(*) from {schema}.loaded_files where loaded_at >= ?", [since]
-            ).fetchone()[0]
+            # The ledger counts rows; quarantine entries can be several per row (one per field).
+            loaded, rows_quarantined, values_nulled = con.execute(
+                "select count(*), coalesce(sum(rows_quarantined), 0), "
+                f"coalesce(sum(values_nulled), 0) from {schema}.loaded_files where loaded_at >= ?",
+                [since],
+            ).fetchall()[0]
     by_reason = {f"{action}: {reason}": count for action, reason, count in quarantined}
-    per_action = {action: 0 for action in ("row_quarantined", "value_nulled")}
-    for action, _, count in quarantined:
-        per_action[action] = per_action.get(action, 0) + count
     return {
         "quarantined_rows": {
-            "rows_quarantined_this_run": per_action["row_quarantined"],
-            "values_nulled_this_run": per_action["value_nulled"],
-            "quarantined_by_reason": MetadataValue.json(by_reason),
+            "rows_quarantined_this_run": int(rows_quarantined),
+            "values_nulled_this_run": int(values_nulled),
+            "entries_by_reason": MetadataValue.json(by_reason),
         },
         "loaded_files": {
             "files_found": files_found,
