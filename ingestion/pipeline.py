@@ -26,6 +26,7 @@ _JSON_SAMPLE_LINES = 2000
 
 
 def dataset_name(source_name: str) -> str:
+    """DuckDB schema, dlt dataset, dbt source name and Dagster group of one source."""
     return f"raw_{source_name}"
 
 

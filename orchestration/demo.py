@@ -75,20 +75,19 @@ def run_all_assets() -> tuple[ExecuteInProcessResult, dict[str, float]]:
 
 def print_summary(settings: Settings, timings: dict[str, float]) -> None:
     from ingestion.config import load_sources_config
-    from ingestion.pipeline import RAW_META_TABLES
+    from ingestion.pipeline import RAW_META_TABLES, dataset_name
     from orchestration.assets.warehouse import quarantine_counts, table_row_counts
-    from orchestration.translators import raw_dataset
 
     config = load_sources_config(settings.sources_config)
     print("\nrows per raw table")
     for name, source in config.sources.items():
-        dataset = raw_dataset(name)
+        dataset = dataset_name(name)
         counts = table_row_counts(settings.duckdb_path, dataset, [*source.tables, *RAW_META_TABLES])
         for table, rows in counts.items():
             print(f"  {dataset + '.' + table:<32} {rows:>12,}")
     print("\nquarantine per source (action: reason)")
     for name in config.sources:
-        for action, reason, rows in quarantine_counts(settings.duckdb_path, raw_dataset(name)):
+        for action, reason, rows in quarantine_counts(settings.duckdb_path, dataset_name(name)):
             print(f"  {name:<10} {action + ': ' + reason:<48} {rows:>10,}")
     print("\nwall time per stage")
     for stage, seconds in timings.items():

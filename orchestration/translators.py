@@ -12,6 +12,7 @@ from dagster_dlt import DagsterDltTranslator
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from ingestion.kinds import KINDS
+from ingestion.pipeline import dataset_name
 
 # Asset tag of every raw table: what the ingestion job selects.
 RAW_LAYER_TAG = ("cdp/layer", "raw")
@@ -28,14 +29,9 @@ META_TABLE_DESCRIPTIONS = {
 }
 
 
-def raw_dataset(source_name: str) -> str:
-    """DuckDB schema, dlt dataset, dbt source name and Dagster group of one source."""
-    return f"raw_{source_name}"
-
-
 def raw_asset_key(source_name: str, table_name: str) -> AssetKey:
     """`[raw_<source>, <table>]`: also dagster-dbt's default key for that dbt source table."""
-    return AssetKey([raw_dataset(source_name), table_name])
+    return AssetKey([dataset_name(source_name), table_name])
 
 
 @dataclass
@@ -52,7 +48,7 @@ class CdpDltTranslator(DagsterDltTranslator):
             description = entities[table_name].description
         else:
             description = META_TABLE_DESCRIPTIONS[table_name]
-        dataset = raw_dataset(self.source_name)
+        dataset = dataset_name(self.source_name)
         return AssetSpec(
             key=raw_asset_key(self.source_name, table_name),
             group_name=dataset,

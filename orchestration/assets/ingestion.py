@@ -15,13 +15,14 @@ from ingestion.config import SourceConfig, SourcesConfig, load_sources_config
 from ingestion.pipeline import (
     RAW_META_TABLES,
     build_dlt_source,
+    dataset_name,
     finish_pending,
     make_pipeline,
     preflight,
 )
 from ingestion.settings import get_settings
 from orchestration.assets.warehouse import meta_table_summary, table_row_counts
-from orchestration.translators import CdpDltTranslator, raw_dataset
+from orchestration.translators import CdpDltTranslator
 
 
 def build_source_assets(source_name: str, source: SourceConfig) -> AssetsDefinition:
@@ -29,7 +30,7 @@ def build_source_assets(source_name: str, source: SourceConfig) -> AssetsDefinit
     translator = CdpDltTranslator(source_name=source_name, kind=source.kind)
     tables = [*source.tables, *RAW_META_TABLES]
     specs = [translator.table_spec(table) for table in tables]
-    dataset = raw_dataset(source_name)
+    dataset = dataset_name(source_name)
 
     @multi_asset(
         name=f"load_{dataset}",
