@@ -19,9 +19,7 @@ final as (
         traits,
         context,
         properties,
-        _source_file as source_file_name,
-        cast(_source_row as bigint) as source_row_number,
-        _ingested_at as ingested_at
+        {{ raw_lineage_columns() }}
     from source
 
 )

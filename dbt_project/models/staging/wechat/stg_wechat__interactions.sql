@@ -14,9 +14,7 @@ final as (
         interaction_type,
         content,
         occurred_at,
-        _source_file as source_file_name,
-        cast(_source_row as bigint) as source_row_number,
-        _ingested_at as ingested_at
+        {{ raw_lineage_columns() }}
     from source
 
 )
