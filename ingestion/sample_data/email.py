@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingestion.sample_data import settings as S
-from ingestion.sample_data.events import _scramble48
+from ingestion.sample_data.identifiers import scramble48
 from ingestion.sample_data.persons import People, rng_for
 from ingestion.sample_data.writers import Output, csv_line
 
@@ -118,7 +118,7 @@ def generate_email(out: Output, people: People, seed: int) -> None:
             "kind": ev_kind,
             "t": ev_time,
             "file_m": w.month_of(ev_time),
-            "tag": _scramble48(np.arange(n_e), rng),
+            "tag": scramble48(np.arange(n_e), rng),
         }
     )
     labels = pa.array(np.array(w.month_labels)[c_month])

@@ -151,17 +151,6 @@ IP_FIRST_OCTETS = (
 SEARCHES = ("连衣裙", "防晒霜", "running shoes", "耳机", "tea set", "羽绒服", "gift", "口红")
 SIGNUP_METHODS = ("email", "phone", "wechat")
 MESS_NONE, MESS_BAD_JSON, MESS_NO_TYPE, MESS_BAD_TS = 0, 1, 2, 3
-_MASK48 = np.uint64((1 << 48) - 1)
-
-
-def _scramble48(k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A bijection on 48-bit integers (odd multiplier mod 2^48): unique uuid tails."""
-    a = np.uint64(int(rng.integers(1, 1 << 46)) * 2 + 1)
-    b = np.uint64(int(rng.integers(0, 1 << 47)))
-    with np.errstate(over="ignore"):
-        return ((k.astype(np.uint64) * a + b) & _MASK48).astype(np.int64)
-
-
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
@@ -169,7 +158,7 @@ def uuid_strings(rng: np.random.Generator, n: int) -> pa.Array:
     """Version-4 UUID strings built in numpy (random, with a scrambled counter in the last 48
     bits so they are unique by construction)."""
     raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
-    tail = _scramble48(np.arange(n), rng).astype(np.uint64)
+    tail = ids.scramble48(np.arange(n), rng).astype(np.uint64)
     for i in range(6):
         raw[:, 10 + i] = ((tail >> np.uint64(8 * (5 - i))) & np.uint64(0xFF)).astype(np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40

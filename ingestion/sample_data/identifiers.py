@@ -169,3 +169,14 @@ def draw(rng: np.random.Generator, n: int, weights: tuple[float, ...]) -> np.nda
     """Draw category codes 0..k-1 with the given weights (normalised)."""
     p = np.asarray(weights, dtype=float)
     return rng.choice(len(p), size=n, p=p / p.sum()).astype(np.int16)
+
+
+_MASK48 = np.uint64((1 << 48) - 1)
+
+
+def scramble48(k: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A bijection on 48-bit integers (odd multiplier mod 2^48): unique ids from a counter."""
+    a = np.uint64(int(rng.integers(1, 1 << 46)) * 2 + 1)
+    b = np.uint64(int(rng.integers(0, 1 << 47)))
+    with np.errstate(over="ignore"):
+        return ((k.astype(np.uint64) * a + b) & _MASK48).astype(np.int64)

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ingestion.sample_data import identifiers as ids
 from ingestion.sample_data import settings as S
-from ingestion.sample_data.events import _scramble48
+from ingestion.sample_data.identifiers import scramble48
 from ingestion.sample_data.persons import People, epoch_s, rng_for
 from ingestion.sample_data.writers import Output, csv_line, json_obj
 
@@ -196,7 +196,7 @@ def generate_wechat(out: Output, people: People, seed: int) -> None:
             "t": i_t,
             "type_i": ids.draw(rng, n_i, (0.4, 0.3, 0.3)),
             "content_i": rng.integers(0, 1000, n_i),
-            "msg": 23_000_000_000_000_000 + _scramble48(np.arange(n_i), rng),
+            "msg": 23_000_000_000_000_000 + scramble48(np.arange(n_i), rng),
         }
     )
     con.register("_inter", inter)
