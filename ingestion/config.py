@@ -169,11 +169,33 @@ def _mapping_problems(entity: EntitySpec, table: TableConfig) -> list[str]:
     return problems
 
 
+class DefaultsConfig(BaseModel):
+    """Deployment-wide defaults (the optional top-level ``defaults:`` of sources.yml)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Region a phone is parsed in when its record has no (known) country: where most customers are.
+    phone_region: str = "CN"
+
+    @field_validator("phone_region")
+    @classmethod
+    def _check_phone_region(cls, value: str) -> str:
+        import phonenumbers
+
+        if value not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(
+                f"unknown phone region {value!r}; use an upper-case ISO 3166-1 alpha-2 code that "
+                "phonenumbers supports, such as CN, HK, US or GB"
+            )
+        return value
+
+
 class SourcesConfig(BaseModel):
     """The whole of sources.yml."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    defaults: DefaultsConfig = DefaultsConfig()
     sources: dict[str, SourceConfig] = Field(min_length=1)
 
     @field_validator("sources")

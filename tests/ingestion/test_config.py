@@ -96,6 +96,18 @@ def test_shipped_config_is_valid_and_covers_every_kind() -> None:
             lambda d: d["sources"]["crm"].update(owner="me"),
             r"sources\.crm\.owner: Extra inputs are not permitted",
         ),
+        (
+            lambda d: d.update(defaults={"phone_region": "XX"}),
+            r"defaults\.phone_region: unknown phone region 'XX'",
+        ),
+        (
+            lambda d: d.update(defaults={"phone_region": "cn"}),
+            r"defaults\.phone_region: unknown phone region 'cn'; use an upper-case",
+        ),
+        (
+            lambda d: d.update(defaults={"phone_regoin": "CN"}),
+            r"defaults\.phone_regoin: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_config_mistakes_are_named(tmp_path: Path, change, message: str) -> None:
@@ -103,6 +115,15 @@ def test_config_mistakes_are_named(tmp_path: Path, change, message: str) -> None
     change(document)
     with pytest.raises(ConfigError, match=message):
         load_sources_config(_write(tmp_path, document))
+
+
+def test_default_phone_region_is_optional(tmp_path: Path) -> None:
+    assert load_sources_config(SHIPPED).defaults.phone_region == "CN"
+    document = _shipped()
+    document.pop("defaults")
+    assert load_sources_config(_write(tmp_path, document)).defaults.phone_region == "CN"
+    document["defaults"] = {"phone_region": "HK"}
+    assert load_sources_config(_write(tmp_path, document)).defaults.phone_region == "HK"
 
 
 def test_missing_and_unparseable_files_are_reported(tmp_path: Path) -> None:
