@@ -11,13 +11,10 @@
     case
         when {{ cdp_squish(expression) }} is null then null
         else coalesce(
-            (
-                select min(code_values.value)
-                from {{ ref('code_values') }} as code_values
-                where
-                    code_values.domain = '{{ domain }}'
-                    and code_values.raw_value = lower({{ cdp_squish(expression) }})
-            ),
+            {{ cdp_seed_lookup(
+                ref('code_values'), 'raw_value', 'value', "domain = '" ~ domain ~ "'",
+                'lower(' ~ cdp_squish(expression) ~ ')'
+            ) }},
             'unknown'
         )
     end
@@ -35,18 +32,15 @@
 {#- ISO 3166-1 alpha-2 code from a code or a name in any spelling the `country_codes` seed lists
     ('CN', 'China', '中国' -> 'CN'); null when the seed does not know it. -#}
 {% macro cdp_country_code(expression) -%}
-    (
-        select min(country_codes.country_code)
-        from {{ ref('country_codes') }} as country_codes
-        where country_codes.alias = lower({{ cdp_squish(expression) }})
-    )
+    {{ cdp_seed_lookup(
+        ref('country_codes'), 'alias', 'country_code', 'true', 'lower(' ~ cdp_squish(expression) ~ ')'
+    ) }}
 {%- endmacro %}
 
 {#- ISO 4217 currency code, upper-cased, when the `currencies` seed lists it; null otherwise. -#}
 {% macro cdp_currency_code(expression) -%}
-    (
-        select min(currencies.currency_code)
-        from {{ ref('currencies') }} as currencies
-        where currencies.currency_code = upper({{ cdp_squish(expression) }})
-    )
+    {{ cdp_seed_lookup(
+        ref('currencies'), 'currency_code', 'currency_code', 'true',
+        'upper(' ~ cdp_squish(expression) ~ ')'
+    ) }}
 {%- endmacro %}

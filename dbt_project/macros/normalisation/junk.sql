@@ -10,24 +10,26 @@
     {%- if identifier_type not in ('email', 'phone') -%}
         {{ exceptions.raise_compiler_error("cdp_junk_reason: identifier_type must be email or phone, got " ~ identifier_type) }}
     {%- endif -%}
-    (
-        select min(junk.reason)
-        from {{ ref('junk_identifiers') }} as junk
-        where
-            junk.identifier_type in ('{{ identifier_type }}', 'any')
-            and (
-                (junk.match_type = 'exact' and junk.value = {{ normalised }})
-                {%- if original is not none %}
-                    or (junk.match_type = 'exact' and junk.value = lower({{ cdp_squish(original) }}))
-                {%- endif %}
-                {%- if identifier_type == 'email' %}
-                    or (junk.match_type = 'domain' and junk.value = {{ cdp_email_domain(normalised) }})
-                    or (
-                        junk.match_type = 'local_part'
-                        and junk.value = regexp_extract({{ normalised }}, '^([^@]*)@', 1)
-                    )
-                {%- endif %}
-                or (junk.match_type = 'regex' and {{ cdp_regexp_matches(normalised, 'junk.value') }})
-            )
+    {%- set junk = ref('junk_identifiers') -%}
+    {%- set types = "identifier_type in ('" ~ identifier_type ~ "', 'any')" -%}
+    coalesce(
+        {{ cdp_seed_lookup(junk, 'value', 'reason', types ~ " and match_type = 'exact'", normalised) }},
+        {%- if original is not none %}
+            {{ cdp_seed_lookup(
+                junk, 'value', 'reason', types ~ " and match_type = 'exact'",
+                'lower(' ~ cdp_squish(original) ~ ')'
+            ) }},
+        {%- endif %}
+        {%- if identifier_type == 'email' %}
+            {{ cdp_seed_lookup(
+                junk, 'value', 'reason', types ~ " and match_type = 'domain'",
+                cdp_email_domain(normalised)
+            ) }},
+            {{ cdp_seed_lookup(
+                junk, 'value', 'reason', types ~ " and match_type = 'local_part'",
+                "regexp_extract(" ~ normalised ~ ", '^([^@]*)@', 1)"
+            ) }},
+        {%- endif %}
+        {{ cdp_seed_pattern_lookup(junk, 'value', 'reason', types ~ " and match_type = 'regex'", normalised) }}
     )
 {%- endmacro %}

@@ -20,6 +20,21 @@
 {#- Full-width ASCII forms (U+FF01-U+FF5E) and the ideographic space (U+3000), as typed with a
     Chinese IME, become their half-width ASCII characters: '１３８' -> '138', 'Ａ' -> 'A'. -#}
 {% macro cdp_half_width(expression) -%}
+    {{ return(adapter.dispatch('cdp_half_width', 'cdp')(expression)) }}
+{%- endmacro %}
+
+{#- DuckDB's translate() rebuilds its character map on every call (about 15 µs a value, the
+    largest cost of a staging view); a regexp test for any full-width character first is ten
+    times cheaper and almost always false. -#}
+{% macro duckdb__cdp_half_width(expression) -%}
+    case
+        when regexp_matches({{ expression }}, '[！-～　]')
+            then {{ default__cdp_half_width(expression) | trim }}
+        else {{ expression }}
+    end
+{%- endmacro %}
+
+{% macro default__cdp_half_width(expression) -%}
     translate(
         {{ expression }},
         '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～　',

@@ -1,26 +1,96 @@
 with
 
-source as (
+base_events as (
 
-    select * from {{ source('raw_events', 'events') }}
+    select * from {{ ref('base_events__events') }}
 
 ),
 
 final as (
 
     select
-        record_key as event_id,
+        event_id,
+        event_type_original,
         event_type,
         event_name,
+        channel_original,
+        channel,
+        anonymous_id_original,
         anonymous_id,
+        anonymous_id_junk_reason,
+        user_id_original,
         user_id,
+        user_id_junk_reason,
         occurred_at,
         sent_at,
+        is_future_dated,
+        is_sent_at_future_dated,
+        trait_email_original,
+        trait_email,
+        trait_email_domain,
+        trait_email_invalid_reason,
+        trait_email_is_valid,
+        trait_email_junk_reason,
+        trait_phone_original,
+        trait_phone_e164,
+        trait_phone_type,
+        trait_phone_invalid_reason,
+        trait_phone_is_valid,
+        trait_phone_junk_reason,
+        trait_name_original,
+        trait_name,
+        trait_name_match_key,
+        trait_first_name,
+        trait_last_name,
+        ip_address,
+        locale_code,
+        user_agent,
+        page_path,
+        page_url,
+        page_title,
+        page_referrer,
+        device_id,
+        device_type,
+        device_manufacturer,
+        device_model,
+        os_name,
+        os_version,
+        app_name,
+        app_version,
+        app_build,
+        library_name,
+        library_version,
+        utm_campaign,
+        utm_source,
+        utm_medium,
+        utm_term,
+        utm_content,
+        product_id,
+        product_sku,
+        product_name,
+        product_category,
+        product_price,
+        product_quantity,
+        order_id,
+        revenue,
+        order_total,
+        order_value,
+        currency_original,
+        currency,
+        search_query,
+        coupon_code,
+        coupon_name,
+        cart_id,
+        signup_method,
         traits,
         context,
         properties,
-        {{ raw_lineage_columns() }}
-    from source
+        source_file_name,
+        source_row_number,
+        ingested_at
+    from base_events
+    -- Rows failing a hard rule are in int_rows_quarantined instead.
+    where quarantine_rule is null
 
 )
 

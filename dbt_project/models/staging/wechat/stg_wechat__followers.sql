@@ -1,25 +1,44 @@
+{#- The rows of base_wechat__followers that pass every hard rule,
+    without the quarantine columns. -#}
+
 with
 
-source as (
+followers as (
 
-    select * from {{ source('raw_wechat', 'followers') }}
+    select * from {{ ref('base_wechat__followers') }}
 
 ),
 
 final as (
 
     select
-        record_key as openid,
+        openid,
+        unionid_original,
         unionid,
-        phone,
+        phone_original,
+        phone_e164,
+        phone_type,
+        phone_region,
+        phone_extension,
+        phone_invalid_reason,
+        phone_is_valid,
+        phone_junk_reason,
         nickname,
+        nickname_match_key,
         city,
-        country,
+        country_original,
+        country_code,
+        is_subscribed_original,
         is_subscribed,
+        language,
         subscribed_at,
         updated_at,
-        {{ raw_lineage_columns() }}
-    from source
+        is_future_dated,
+        source_file_name,
+        source_row_number,
+        ingested_at
+    from followers
+    where quarantine_rule is null
 
 )
 

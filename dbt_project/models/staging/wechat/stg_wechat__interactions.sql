@@ -1,21 +1,29 @@
+{#- The rows of base_wechat__interactions that pass every hard rule,
+    without the quarantine columns. -#}
+
 with
 
-source as (
+interactions as (
 
-    select * from {{ source('raw_wechat', 'interactions') }}
+    select * from {{ ref('base_wechat__interactions') }}
 
 ),
 
 final as (
 
     select
-        record_key as interaction_id,
+        interaction_id,
         openid,
+        interaction_type_original,
         interaction_type,
         content,
         occurred_at,
-        {{ raw_lineage_columns() }}
-    from source
+        is_future_dated,
+        source_file_name,
+        source_row_number,
+        ingested_at
+    from interactions
+    where quarantine_rule is null
 
 )
 

@@ -1,0 +1,144 @@
+{#-
+    Every row of raw_orders.orders, normalised, with the hard rule it fails (if any).
+    stg_orders__orders keeps the rows that pass; int_rows_quarantined the others.
+    Hard rules, first match wins:
+    - no_usable_key: the order id is empty once trimmed;
+    - negative_amount: total_amount < 0 (a refund is a status, not a negative order);
+    - unknown_currency: an amount without a currency the currencies seed knows.
+    Everything else (junk or malformed guest contact, unknown codes, future dates) is a flag.
+-#}
+
+with
+
+orders as (
+
+    select * from {{ source('raw_orders', 'orders') }}
+
+),
+
+phone_numbers as (
+
+    select * from {{ source('reference', 'phone_numbers') }}
+
+),
+
+normalised as (
+
+    select
+        orders.record_key,
+        {{ cdp_squish('orders.record_key') }} as order_id,
+        {{ cdp_squish('orders.customer_key') }} as customer_id,
+        orders.email as email_original,
+        {{ cdp_normalize_email('orders.email') }} as email,
+        orders.phone as phone_original,
+        {{ cdp_squish('orders.phone') }} is null as is_phone_missing,
+        phone_numbers.phone_raw is not null as is_phone_parsed,
+        phone_numbers.phone_e164 as parsed_phone_e164,
+        phone_numbers.number_type as phone_type,
+        coalesce(
+            phone_numbers.invalid_reason,
+            case when not phone_numbers.is_valid then 'invalid_number' end
+        ) as parsed_phone_invalid_reason,
+        orders.channel as channel_original,
+        {{ cdp_code_value('order_channel', 'orders.channel') }} as channel,
+        {{ cdp_squish('orders.store_id') }} as store_id,
+        orders.status as status_original,
+        {{ cdp_code_value('order_status', 'orders.status') }} as status,
+        orders.currency as currency_original,
+        {{ cdp_currency_code('orders.currency') }} as currency,
+        cast(orders.total_amount as decimal(18, 4)) as total_amount,
+        orders.ordered_at,
+        orders.updated_at,
+        orders._source_file,
+        orders._source_row,
+        orders._ingested_at
+    from orders
+    -- Orders have no country column: guest phones were parsed with the default region.
+    left join phone_numbers
+        on
+            orders.phone = phone_numbers.phone_raw
+            and phone_numbers.country_raw = ''
+
+),
+
+junk_checked as (
+
+    select
+        *,
+        {{ cdp_email_invalid_reason('email') }} as email_format_reason,
+        {{ cdp_junk_reason('email', 'email', 'email_original') }} as email_junk_reason,
+        {{ cdp_junk_reason('phone', 'parsed_phone_e164', 'phone_original') }} as phone_junk_reason
+    from normalised
+
+),
+
+final as (
+
+    select
+        order_id,
+        customer_id,
+        email_original,
+        email,
+        {{ cdp_email_domain('email') }} as email_domain,
+        -- Reasons in order: missing, then junk (placeholders such as 'N/A' are junk, not
+        -- malformed), then malformed.
+        case
+            when email is null then 'missing'
+            when email_junk_reason is not null then 'junk'
+            else email_format_reason
+        end as email_invalid_reason,
+        email is not null
+        and email_junk_reason is null
+        and email_format_reason is null as email_is_valid,
+        email_junk_reason,
+        phone_original,
+        case when phone_junk_reason is null then parsed_phone_e164 end as phone_e164,
+        phone_type,
+        case
+            when is_phone_missing then 'missing'
+            when phone_junk_reason is not null then 'junk'
+            -- The phone step (reference.phone_numbers) has not parsed this text yet.
+            when not is_phone_parsed then 'not_parsed'
+            else parsed_phone_invalid_reason
+        end as phone_invalid_reason,
+        not is_phone_missing
+        and phone_junk_reason is null
+        and is_phone_parsed
+        and parsed_phone_invalid_reason is null as phone_is_valid,
+        phone_junk_reason,
+        channel_original,
+        channel,
+        store_id,
+        status_original,
+        status,
+        currency_original,
+        currency,
+        total_amount,
+        ordered_at,
+        updated_at,
+        {{ cdp_is_future('ordered_at') }} as is_future_dated,
+        case
+            when order_id is null then 'no_usable_key'
+            when total_amount < 0 then 'negative_amount'
+            when total_amount is not null and currency is null then 'unknown_currency'
+        end as quarantine_rule,
+        case
+            when order_id is null
+                then
+                    'record_key ' || coalesce('''' || record_key || '''', 'null')
+                    || ' is empty once trimmed: the order cannot be told apart from others'
+            when total_amount < 0
+                then
+                    'total_amount ' || cast(total_amount as {{ dbt.type_string() }})
+                    || ' is negative'
+            when total_amount is not null and currency is null
+                then
+                    'currency ' || coalesce('''' || currency_original || '''', 'null')
+                    || ' is not in the currencies seed, so the amount cannot be read'
+        end as quarantine_reason,
+        {{ raw_lineage_columns() }}
+    from junk_checked
+
+)
+
+select * from final

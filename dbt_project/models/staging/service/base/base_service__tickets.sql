@@ -1,0 +1,135 @@
+{#-
+    Every row of raw_service.tickets, normalised, with the hard rule it fails (if any).
+    stg_service__tickets keeps the rows that pass; int_rows_quarantined the others.
+    Hard rule: no_usable_key (the ticket id is empty once trimmed). A ticket without any contact
+    (anonymous chat) is still a ticket, and an out-of-range satisfaction score is nulled and
+    flagged, not rejected.
+-#}
+
+with
+
+tickets as (
+
+    select * from {{ source('raw_service', 'tickets') }}
+
+),
+
+phone_numbers as (
+
+    select * from {{ source('reference', 'phone_numbers') }}
+
+),
+
+normalised as (
+
+    select
+        tickets.record_key,
+        {{ cdp_squish('tickets.record_key') }} as ticket_id,
+        {{ cdp_squish('tickets.customer_key') }} as customer_id,
+        tickets.email as email_original,
+        {{ cdp_normalize_email('tickets.email') }} as email,
+        tickets.phone as phone_original,
+        {{ cdp_squish('tickets.phone') }} is null as is_phone_missing,
+        phone_numbers.phone_raw is not null as is_phone_parsed,
+        phone_numbers.phone_e164 as parsed_phone_e164,
+        phone_numbers.number_type as phone_type,
+        coalesce(
+            phone_numbers.invalid_reason,
+            case when not phone_numbers.is_valid then 'invalid_number' end
+        ) as parsed_phone_invalid_reason,
+        tickets.channel as channel_original,
+        {{ cdp_code_value('ticket_channel', 'tickets.channel') }} as channel,
+        {{ cdp_squish('tickets.subject') }} as subject,
+        tickets.body,
+        tickets.status as status_original,
+        {{ cdp_code_value('ticket_status', 'tickets.status') }} as status,
+        cast(tickets.satisfaction_score as bigint) as satisfaction_score_original,
+        tickets.created_at,
+        tickets.updated_at,
+        tickets._source_file,
+        tickets._source_row,
+        tickets._ingested_at
+    from tickets
+    -- Tickets have no country column: their phones were parsed with the default region.
+    left join phone_numbers
+        on
+            tickets.phone = phone_numbers.phone_raw
+            and phone_numbers.country_raw = ''
+
+),
+
+junk_checked as (
+
+    select
+        *,
+        {{ cdp_email_invalid_reason('email') }} as email_format_reason,
+        {{ cdp_junk_reason('email', 'email', 'email_original') }} as email_junk_reason,
+        {{ cdp_junk_reason('phone', 'parsed_phone_e164', 'phone_original') }} as phone_junk_reason
+    from normalised
+
+),
+
+final as (
+
+    select
+        ticket_id,
+        customer_id,
+        email_original,
+        email,
+        {{ cdp_email_domain('email') }} as email_domain,
+        -- Reasons in order: missing, then junk (placeholders such as 'N/A' are junk, not
+        -- malformed), then malformed.
+        case
+            when email is null then 'missing'
+            when email_junk_reason is not null then 'junk'
+            else email_format_reason
+        end as email_invalid_reason,
+        email is not null
+        and email_junk_reason is null
+        and email_format_reason is null as email_is_valid,
+        email_junk_reason,
+        phone_original,
+        case when phone_junk_reason is null then parsed_phone_e164 end as phone_e164,
+        phone_type,
+        case
+            when is_phone_missing then 'missing'
+            when phone_junk_reason is not null then 'junk'
+            -- The phone step (reference.phone_numbers) has not parsed this text yet.
+            when not is_phone_parsed then 'not_parsed'
+            else parsed_phone_invalid_reason
+        end as phone_invalid_reason,
+        not is_phone_missing
+        and phone_junk_reason is null
+        and is_phone_parsed
+        and parsed_phone_invalid_reason is null as phone_is_valid,
+        phone_junk_reason,
+        channel_original,
+        channel,
+        subject,
+        body,
+        status_original,
+        status,
+        satisfaction_score_original,
+        -- CSAT is a 1-5 scale; anything else (0, 7, 10 from another survey tool) is not a score.
+        case
+            when satisfaction_score_original between 1 and 5 then satisfaction_score_original
+        end as satisfaction_score,
+        coalesce(
+            satisfaction_score_original not between 1 and 5, false
+        ) as is_satisfaction_score_out_of_range,
+        created_at,
+        updated_at,
+        {{ cdp_is_future('created_at') }} as is_future_dated,
+        case when ticket_id is null then 'no_usable_key' end as quarantine_rule,
+        case
+            when ticket_id is null
+                then
+                    'record_key ' || coalesce('''' || record_key || '''', 'null')
+                    || ' is empty once trimmed: the ticket cannot be told apart from others'
+        end as quarantine_reason,
+        {{ raw_lineage_columns() }}
+    from junk_checked
+
+)
+
+select * from final
