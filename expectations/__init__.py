@@ -1,5 +1,11 @@
 """Great Expectations suites, one module per validated table, run as Dagster asset checks.
 
-The suites arrive with the cleansing work (staging normalisation); until then the raw layer is
-guarded by the loader's own rules (types, required fields, quarantine) and dbt's key tests.
+- :mod:`expectations.suite`: what a suite is (a table, its key, expectations by batch) and the
+  expectations every suite shares.
+- :mod:`expectations.raw`: the raw tables, generated from their kind and ``sources.yml``.
+- :mod:`expectations.staging`: the staging models.
+- :mod:`expectations.runner`: validation on pandas chunks read from DuckDB, merged on totals.
+- :mod:`expectations.context`: the GX contexts, the validation store and the Data Docs.
+
+The Dagster side is :mod:`orchestration.checks`.
 """
