@@ -6,13 +6,16 @@ from dagster import Definitions, in_process_executor
 
 from orchestration.assets.dbt import cdp_dbt_assets
 from orchestration.assets.ingestion import build_ingestion_assets
+from orchestration.assets.reference import build_reference_assets
+from orchestration.checks import build_gx_checks
 from orchestration.jobs import all_assets_job, ingestion_job
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_schedule
 from orchestration.sensors import landing_files_sensor
 
 defs = Definitions(
-    assets=[*build_ingestion_assets(), cdp_dbt_assets],
+    assets=[*build_ingestion_assets(), *build_reference_assets(), cdp_dbt_assets],
+    asset_checks=build_gx_checks(),
     jobs=[all_assets_job, ingestion_job],
     schedules=[daily_schedule],
     sensors=[landing_files_sensor],

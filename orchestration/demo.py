@@ -94,6 +94,44 @@ def print_summary(settings: Settings, timings: dict[str, float]) -> None:
         print(f"  {stage:<42} {seconds:>8.1f} s")
 
 
+def print_checks(result: ExecuteInProcessResult) -> None:
+    """Asset checks of the run: how many passed per layer, and every one that did not."""
+    evaluations = result.get_asset_check_evaluations()
+    passed: dict[str, int] = {}
+    for evaluation in evaluations:
+        layer = evaluation.asset_key.path[0]
+        passed[layer] = passed.get(layer, 0) + int(evaluation.passed)
+    print(f"\nasset checks: {sum(passed.values())} of {len(evaluations)} passed")
+    for layer, count in sorted(passed.items()):
+        print(f"  {layer:<32} {count:>5} passed")
+    for evaluation in evaluations:
+        if not evaluation.passed:
+            key = "/".join(evaluation.asset_key.path)
+            print(f"  FAILED ({evaluation.severity.value}) {key}: {evaluation.check_name}")
+
+
+def print_staging(settings: Settings) -> None:
+    """Rows staged and quarantined by staging, per raw table."""
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "intermediate.int_rows_quarantined" not in tables:
+            return
+        rows = con.execute(
+            "select source_name || '.' || table_name, rule, count(*) "
+            "from intermediate.int_rows_quarantined group by all order by all"
+        ).fetchall()
+    print("\nrows quarantined by staging (table: rule)")
+    for table, rule, count in rows:
+        print(f"  {table + ': ' + rule:<58} {count:>10,}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp demo", description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=10_000, help="people to simulate")
@@ -114,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     timings["dagster run (total, incl. start-up)"] = time.perf_counter() - started
     if success or settings.duckdb_path.exists():
         print_summary(settings, timings)
+        print_staging(settings)
+    print_checks(result)
     print("\nrun", "succeeded" if success else "FAILED")
     return 0 if success else 1
 

@@ -1,7 +1,7 @@
 """The dbt models (and their tests, as asset checks) built by one `dbt build` per run."""
 
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -9,11 +9,15 @@ from dagster import AssetExecutionContext, Config, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from ingestion.settings import get_settings
-from orchestration.assets.warehouse import relation_row_counts
+from orchestration.assets.warehouse import relation_row_counts, staging_quarantine_summary
 from orchestration.project import dbt_environment, dbt_project
 from orchestration.translators import CdpDbtTranslator
 
 DBT_SELECT = "fqn:*"
+# Models whose materialization carries more than a row count: name -> metadata of the built table.
+MODEL_METADATA: dict[str, Callable[[Path, str, str], dict[str, Any]]] = {
+    "int_rows_quarantined": staging_quarantine_summary,
+}
 KEEP_DBT_RUN_FOLDERS = 5
 
 
@@ -43,22 +47,30 @@ def prune_run_folders(folder: Path, keep: int = KEEP_DBT_RUN_FOLDERS) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def with_row_counts(
+def with_model_metadata(
     events: list[Any], manifest: Mapping[str, Any], duckdb_path: Path
 ) -> Iterator[Any]:
-    """The dbt events, with `dagster/row_count` added to each materialized model."""
+    """The dbt events, with `dagster/row_count` (and MODEL_METADATA) added to each built model."""
     relations = {}
+    names = {}
     for event in events:
         unique_id = _unique_id(event)
         node = manifest["nodes"].get(unique_id or "", {})
         if node.get("resource_type") in ("model", "seed", "snapshot"):
             relations[unique_id] = (node["schema"], node["alias"])
+            names[unique_id] = node["name"]
     counts = relation_row_counts(duckdb_path, relations.values())
     for event in events:
         unique_id = _unique_id(event)
         if isinstance(event, Output) and relations.get(unique_id) in counts:
+            schema, alias = relations[unique_id]
+            extra = MODEL_METADATA.get(names[unique_id])
             yield event.with_metadata(
-                {**event.metadata, "dagster/row_count": counts[relations[unique_id]]}
+                {
+                    **event.metadata,
+                    "dagster/row_count": counts[(schema, alias)],
+                    **(extra(duckdb_path, schema, alias) if extra else {}),
+                }
             )
         else:
             yield event
@@ -94,7 +106,7 @@ def cdp_dbt_assets(
         invocation = dbt.cli(args, context=context, target_path=target_path, raise_on_error=False)
         # dbt's subprocess holds the DuckDB writer lock until it exits: count rows afterwards.
         events = list(invocation.stream())
-    yield from with_row_counts(events, invocation.manifest, duckdb_path)
+    yield from with_model_metadata(events, invocation.manifest, duckdb_path)
     prune_run_folders(runs_folder)
     if not invocation.is_successful():
         raise invocation.get_error() or RuntimeError("dbt build failed")

@@ -100,3 +100,26 @@ def quarantine_counts(duckdb_path: Path, schema: str) -> list[tuple[str, str, in
             f"select action, reason, count(*) from {schema}.quarantined_rows "
             "group by all order by all"
         ).fetchall()
+
+
+def staging_quarantine_summary(duckdb_path: Path, schema: str, table: str) -> dict[str, Any]:
+    """Metadata of the staging quarantine model: rows per raw table and per rule (counts only)."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        if table not in _existing_tables(con, schema):
+            return {}
+        rows = con.execute(
+            f'select source_name, table_name, rule, count(*) from "{schema}"."{table}" '
+            "group by all order by all"
+        ).fetchall()
+    by_rule: dict[str, int] = {}
+    by_table: dict[str, int] = {}
+    for source_name, table_name, rule, count in rows:
+        by_rule[f"{source_name}.{table_name}: {rule}"] = int(count)
+        by_table[f"{source_name}.{table_name}"] = by_table.get(
+            f"{source_name}.{table_name}", 0
+        ) + int(count)
+    return {
+        "rows_quarantined": sum(by_table.values()),
+        "rows_by_table": MetadataValue.json(by_table),
+        "rows_by_table_and_rule": MetadataValue.json(by_rule),
+    }

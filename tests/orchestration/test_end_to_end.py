@@ -167,16 +167,59 @@ def test_end_to_end_metadata_row_counts_are_right(pipeline_run) -> None:
         assert quarantine["entries_by_reason"] == dict(entries)
 
 
-def test_end_to_end_staging_views_return_the_raw_rows(pipeline_run) -> None:
-    settings, result, _, _ = pipeline_run
+def test_end_to_end_staged_plus_quarantined_rows_are_the_raw_rows(pipeline_run) -> None:
+    settings, result, manifest, _ = pipeline_run
     metadata = _latest_metadata(result)
+    quarantined = dict(
+        _query(
+            settings,
+            "select source_name || '.' || table_name, count(*) "
+            "from intermediate.int_rows_quarantined group by all",
+        )
+    )
     for name, source in load_sources_config().sources.items():
         for table in source.tables:
             raw = _query(settings, f"select count(*) from raw_{name}.{table}")[0][0]
             view = _query(settings, f"select count(*) from staging.stg_{name}__{table}")[0][0]
-            assert view == raw > 0, (name, table)
+            assert view + quarantined.get(f"{name}.{table}", 0) == raw > 0, (name, table)
             key = AssetKey(["staging", f"stg_{name}__{table}"])
             assert metadata[key]["dagster/row_count"] == view
+    # The generator's negative quantities are exactly the order lines staging quarantined.
+    rules = dict(
+        _query(
+            settings,
+            "select rule, count(*) from intermediate.int_rows_quarantined "
+            "where table_name = 'order_lines' group by all",
+        )
+    )
+    assert rules == {
+        "non_positive_quantity": manifest["orders.order_lines"]["negative_quantities"]
+    }
+    summary = metadata[AssetKey(["intermediate", "int_rows_quarantined"])]
+    assert summary["rows_quarantined"] == sum(quarantined.values())
+    assert summary["rows_by_table"] == quarantined
+
+
+def test_end_to_end_junk_identifiers_are_never_valid(pipeline_run) -> None:
+    settings, _, _, _ = pipeline_run
+    # The generator writes these placeholders into CRM rows (ingestion/sample_data/settings.py).
+    junk = _query(
+        settings,
+        "select count(*) filter (where email_invalid_reason = 'junk'), "
+        "count(*) filter (where email_is_valid and lower(email_original) in "
+        "('test@test.com', 'noemail@example.com', 'null', 'n/a')), "
+        "count(*) filter (where phone_is_valid and phone_original in "
+        "('00000000000', '13888888888', 'null', 'N/A')) "
+        "from staging.stg_crm__customers",
+    )[0]
+    assert junk[0] > 0
+    assert junk[1:] == (0, 0)
+    distinct_emails = _query(
+        settings,
+        "select count(*) from staging.stg_crm__customers "
+        "where email_is_valid and email != lower(trim(email_original))",
+    )[0][0]
+    assert distinct_emails == 0  # the normalised address is the trimmed lowercase original
 
 
 def test_end_to_end_rerun_skips_loaded_files(pipeline_run, defs: Definitions) -> None:
