@@ -9,6 +9,9 @@ from typing import Any
 
 import duckdb
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
     AssetsDefinition,
@@ -25,6 +28,16 @@ from ingestion.sources.phone_numbers.settings import DATASET_NAME, TABLE_NAME
 from orchestration.translators import raw_asset_key
 
 PHONE_NUMBERS_KEY = AssetKey([DATASET_NAME, TABLE_NAME])
+UNIQUE_PAIRS_CHECK = "one_row_per_phone_and_country"
+
+
+def duplicate_pairs(duckdb_path: Path) -> int:
+    """(phone_raw, country_raw) pairs held by more than one row: staging would fan out on them."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        return con.execute(
+            "select count(*) from (select phone_raw, country_raw from "
+            f"{DATASET_NAME}.{TABLE_NAME} group by all having count(*) > 1)"
+        ).fetchall()[0][0]
 
 
 def phone_numbers_summary(duckdb_path: Path) -> dict[str, Any]:
@@ -61,6 +74,14 @@ def build_reference_assets(config: SourcesConfig | None = None) -> list[AssetsDe
         kinds={"dlt", "duckdb", "python"},
         tags={"cdp/layer": DATASET_NAME},
         metadata={"dagster/table_name": f"{DATASET_NAME}.{TABLE_NAME}"},
+        check_specs=[
+            AssetCheckSpec(
+                UNIQUE_PAIRS_CHECK,
+                asset=PHONE_NUMBERS_KEY,
+                blocking=True,  # a duplicated pair would duplicate staged rows downstream
+                description="One row per (phone_raw, country_raw): the key staging joins on.",
+            )
+        ],
         description=(
             "One row per distinct (phone_raw, country_raw) of the raw tables with a phone: E.164 "
             "form, validity, number type, region and a reason code, parsed with the phonenumbers "
@@ -73,11 +94,20 @@ def build_reference_assets(config: SourcesConfig | None = None) -> list[AssetsDe
         settings = get_settings()
         result = load_phone_numbers(settings, config)
         context.log.info("phone pairs parsed: %d", result.pairs_parsed)
+        duplicates = duplicate_pairs(settings.duckdb_path)
         return MaterializeResult(
             metadata={
                 "pairs_parsed_this_run": result.pairs_parsed,
                 **phone_numbers_summary(settings.duckdb_path),
-            }
+            },
+            check_results=[
+                AssetCheckResult(
+                    check_name=UNIQUE_PAIRS_CHECK,
+                    passed=duplicates == 0,
+                    severity=AssetCheckSeverity.ERROR,
+                    metadata={"duplicated_pairs": duplicates},
+                )
+            ],
         )
 
     return [phone_numbers]

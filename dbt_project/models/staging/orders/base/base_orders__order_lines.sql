@@ -7,7 +7,9 @@
     - missing_quantity / non_positive_quantity: no quantity, or quantity <= 0 (returns are
       their own records, a line sells at least one unit);
     - negative_amount: unit_price < 0;
-    - unknown_currency: a price without a currency the currencies seed knows.
+    - unknown_currency: a price without a currency the currencies seed knows;
+    - order_quarantined: the line's order was quarantined (base_orders__orders), so staging
+      would hold a line without its order.
 -#}
 
 with
@@ -15,6 +17,15 @@ with
 order_lines as (
 
     select * from {{ source('raw_orders', 'order_lines') }}
+
+),
+
+orders as (
+
+    select
+        order_id,
+        quarantine_rule
+    from {{ ref('base_orders__orders') }}
 
 ),
 
@@ -39,6 +50,17 @@ normalised as (
 
 ),
 
+with_order_rule as (
+
+    select
+        normalised.*,
+        orders.quarantine_rule as order_quarantine_rule
+    from normalised
+    left join orders
+        on normalised.order_id = orders.order_id
+
+),
+
 final as (
 
     select
@@ -59,6 +81,7 @@ final as (
             when quantity <= 0 then 'non_positive_quantity'
             when unit_price < 0 then 'negative_amount'
             when unit_price is not null and currency is null then 'unknown_currency'
+            when order_quarantine_rule is not null then 'order_quarantined'
         end as quarantine_rule,
         case
             when order_line_id is null
@@ -82,9 +105,11 @@ final as (
                 then
                     'currency ' || coalesce('''' || currency_original || '''', 'null')
                     || ' is not in the currencies seed, so the price cannot be read'
+            when order_quarantine_rule is not null
+                then 'its order was quarantined (' || order_quarantine_rule || ')'
         end as quarantine_reason,
         {{ raw_lineage_columns() }}
-    from normalised
+    from with_order_rule
 
 )
 
