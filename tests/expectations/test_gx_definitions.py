@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from dagster import AssetCheckKey, AssetCheckSpec, AssetKey, Definitions
 
 from ingestion.config import load_sources_config

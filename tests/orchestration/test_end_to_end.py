@@ -193,9 +193,9 @@ def test_end_to_end_staged_plus_quarantined_rows_are_the_raw_rows(pipeline_run) 
             "where table_name = 'order_lines' group by all",
         )
     )
-    assert rules.pop("non_positive_quantity") == manifest["orders.order_lines"][
-        "negative_quantities"
-    ]
+    assert (
+        rules.pop("non_positive_quantity") == manifest["orders.order_lines"]["negative_quantities"]
+    )
     assert set(rules) <= {"order_quarantined"}
     (orphans,) = _query(
         settings,
