@@ -53,7 +53,7 @@
             from {{ seed }}
             where {{ where }}
         ),
-        lambda rule: regexp_matches({{ expression }}, rule.pattern)
+        lambda rule: regexp_matches({{ expression }}, struct_extract(rule, 'pattern'))
     )[1].lookup_value
 {%- endmacro %}
 
