@@ -35,3 +35,18 @@
 {% macro cdp_email_domain(normalised) -%}
     nullif(regexp_extract({{ normalised }}, '@([^@]+)$', 1), '')
 {%- endmacro %}
+
+{#- The verdict columns of an email, from the columns a base model computed before:
+    `<prefix>email` (normalised), `<prefix>email_junk_reason`, `<prefix>email_format_reason`.
+    Reasons in order: missing, then junk (placeholders such as 'N/A' are junk, not malformed),
+    then malformed. Gives `<prefix>email_invalid_reason` and `<prefix>email_is_valid`. -#}
+{% macro cdp_email_verdict(prefix='') -%}
+    case
+        when {{ prefix }}email is null then 'missing'
+        when {{ prefix }}email_junk_reason is not null then 'junk'
+        else {{ prefix }}email_format_reason
+    end as {{ prefix }}email_invalid_reason,
+    {{ prefix }}email is not null
+    and {{ prefix }}email_junk_reason is null
+    and {{ prefix }}email_format_reason is null as {{ prefix }}email_is_valid
+{%- endmacro %}

@@ -53,16 +53,7 @@ final as (
         email_original,
         email,
         {{ cdp_email_domain('email') }} as email_domain,
-        -- Reasons in order: missing, then junk (placeholders such as 'N/A' are junk, not
-        -- malformed), then malformed.
-        case
-            when email is null then 'missing'
-            when email_junk_reason is not null then 'junk'
-            else email_format_reason
-        end as email_invalid_reason,
-        email is not null
-        and email_junk_reason is null
-        and email_format_reason is null as email_is_valid,
+        {{ cdp_email_verdict() }},
         email_junk_reason,
         event_type_original,
         event_type,

@@ -179,31 +179,14 @@ final as (
         trait_email_original,
         trait_email,
         {{ cdp_email_domain('trait_email') }} as trait_email_domain,
-        case
-            when trait_email is null then 'missing'
-            when trait_email_junk_reason is not null then 'junk'
-            else trait_email_format_reason
-        end as trait_email_invalid_reason,
-        trait_email is not null
-        and trait_email_junk_reason is null
-        and trait_email_format_reason is null as trait_email_is_valid,
+        {{ cdp_email_verdict('trait_') }},
         trait_email_junk_reason,
         trait_phone_original,
         case
             when trait_phone_junk_reason is null then parsed_trait_phone_e164
         end as trait_phone_e164,
         trait_phone_type,
-        case
-            when is_trait_phone_missing then 'missing'
-            when trait_phone_junk_reason is not null then 'junk'
-            -- The phone step (reference.phone_numbers) has not parsed this text yet.
-            when not is_trait_phone_parsed then 'not_parsed'
-            else parsed_trait_phone_invalid_reason
-        end as trait_phone_invalid_reason,
-        not is_trait_phone_missing
-        and trait_phone_junk_reason is null
-        and is_trait_phone_parsed
-        and parsed_trait_phone_invalid_reason is null as trait_phone_is_valid,
+        {{ cdp_phone_verdict('trait_') }},
         trait_phone_junk_reason,
         trait_name_original,
         {{ cdp_clean_name('trait_name_original') }} as trait_name,

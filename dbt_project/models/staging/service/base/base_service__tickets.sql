@@ -77,31 +77,12 @@ final as (
         email_original,
         email,
         {{ cdp_email_domain('email') }} as email_domain,
-        -- Reasons in order: missing, then junk (placeholders such as 'N/A' are junk, not
-        -- malformed), then malformed.
-        case
-            when email is null then 'missing'
-            when email_junk_reason is not null then 'junk'
-            else email_format_reason
-        end as email_invalid_reason,
-        email is not null
-        and email_junk_reason is null
-        and email_format_reason is null as email_is_valid,
+        {{ cdp_email_verdict() }},
         email_junk_reason,
         phone_original,
         case when phone_junk_reason is null then parsed_phone_e164 end as phone_e164,
         phone_type,
-        case
-            when is_phone_missing then 'missing'
-            when phone_junk_reason is not null then 'junk'
-            -- The phone step (reference.phone_numbers) has not parsed this text yet.
-            when not is_phone_parsed then 'not_parsed'
-            else parsed_phone_invalid_reason
-        end as phone_invalid_reason,
-        not is_phone_missing
-        and phone_junk_reason is null
-        and is_phone_parsed
-        and parsed_phone_invalid_reason is null as phone_is_valid,
+        {{ cdp_phone_verdict() }},
         phone_junk_reason,
         channel_original,
         channel,

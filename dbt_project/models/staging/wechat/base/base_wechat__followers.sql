@@ -76,17 +76,7 @@ final as (
         phone_type,
         phone_region,
         phone_extension,
-        case
-            when is_phone_missing then 'missing'
-            when phone_junk_reason is not null then 'junk'
-            -- The phone step (reference.phone_numbers) has not parsed this text yet.
-            when not is_phone_parsed then 'not_parsed'
-            else parsed_phone_invalid_reason
-        end as phone_invalid_reason,
-        not is_phone_missing
-        and phone_junk_reason is null
-        and is_phone_parsed
-        and parsed_phone_invalid_reason is null as phone_is_valid,
+        {{ cdp_phone_verdict() }},
         phone_junk_reason,
         nickname,
         {{ cdp_name_match_key('nickname') }} as nickname_match_key,
