@@ -96,12 +96,14 @@ def test_corrupted_raw_table_fails_structure_and_blocks_downstream(
 
     assert run().success and ran == ["customer_profiles"]  # clean: the downstream asset runs
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        # Two copies of one customer (a merge that went wrong) and an export without emails.
+        # Two copies of one customer (a merge that went wrong), an export without emails, and
+        # birth dates that arrive as timestamps (type drift).
         con.execute(
             "insert into raw_crm.customers select * from raw_crm.customers "
             "where record_key = (select min(record_key) from raw_crm.customers)"
         )
         con.execute("update raw_crm.customers set email = null")
+        con.execute("alter table raw_crm.customers alter birth_date type timestamp")
         (duplicated,) = con.execute("select min(record_key) from raw_crm.customers").fetchall()[0]
     result = run()
     evaluations = gx_evaluations(result)
@@ -114,7 +116,12 @@ def test_corrupted_raw_table_fails_structure_and_blocks_downstream(
     assert set(failed) == {
         ("expect_column_values_to_be_unique", "record_key"),
         ("expect_column_min_to_be_between", "non_blank__email"),
+        ("expect_column_pair_values_to_be_equal", "actual_type"),
     }
+    # type drift names the column whose type changed
+    assert failed[("expect_column_pair_values_to_be_equal", "actual_type")]["failing_keys"] == [
+        "birth_date"
+    ]
     assert failed[("expect_column_values_to_be_unique", "record_key")]["failing_keys"] == [
         duplicated,
         duplicated,
