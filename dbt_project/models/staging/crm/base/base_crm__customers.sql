@@ -26,16 +26,9 @@ normalised as (
         customers.email as email_original,
         {{ cdp_normalize_email('customers.email') }} as email,
         customers.phone as phone_original,
-        {{ cdp_squish('customers.phone') }} is null as is_phone_missing,
-        phone_numbers.phone_raw is not null as is_phone_parsed,
-        phone_numbers.phone_e164 as parsed_phone_e164,
-        phone_numbers.number_type as phone_type,
         phone_numbers.phone_region,
         phone_numbers.extension as phone_extension,
-        coalesce(
-            phone_numbers.invalid_reason,
-            case when not phone_numbers.is_valid then 'invalid_number' end
-        ) as parsed_phone_invalid_reason,
+        {{ cdp_phone_lookup_columns('customers.phone') }},
         {{ cdp_clean_name('customers.first_name') }} as first_name,
         {{ cdp_clean_name('customers.last_name') }} as last_name,
         {{ cdp_clean_name('customers.full_name') }} as full_name,

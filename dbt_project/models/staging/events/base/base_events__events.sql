@@ -123,14 +123,7 @@ normalised as (
         {{ cdp_junk_id_reason('flattened.anonymous_id_trimmed') }} as anonymous_id_junk_reason,
         {{ cdp_junk_id_reason('flattened.user_id_trimmed') }} as user_id_junk_reason,
         {{ cdp_normalize_email('flattened.trait_email_original') }} as trait_email,
-        {{ cdp_squish('flattened.trait_phone_original') }} is null as is_trait_phone_missing,
-        phone_numbers.phone_raw is not null as is_trait_phone_parsed,
-        phone_numbers.phone_e164 as parsed_trait_phone_e164,
-        phone_numbers.number_type as trait_phone_type,
-        coalesce(
-            phone_numbers.invalid_reason,
-            case when not phone_numbers.is_valid then 'invalid_number' end
-        ) as parsed_trait_phone_invalid_reason
+        {{ cdp_phone_lookup_columns('flattened.trait_phone_original', 'trait_') }}
     from flattened
     -- Traits carry no country: the phone step parses them with the default region.
     left join phone_numbers

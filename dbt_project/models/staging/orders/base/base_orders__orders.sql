@@ -31,14 +31,7 @@ normalised as (
         orders.email as email_original,
         {{ cdp_normalize_email('orders.email') }} as email,
         orders.phone as phone_original,
-        {{ cdp_squish('orders.phone') }} is null as is_phone_missing,
-        phone_numbers.phone_raw is not null as is_phone_parsed,
-        phone_numbers.phone_e164 as parsed_phone_e164,
-        phone_numbers.number_type as phone_type,
-        coalesce(
-            phone_numbers.invalid_reason,
-            case when not phone_numbers.is_valid then 'invalid_number' end
-        ) as parsed_phone_invalid_reason,
+        {{ cdp_phone_lookup_columns('orders.phone') }},
         orders.channel as channel_original,
         {{ cdp_code_value('order_channel', 'orders.channel') }} as channel,
         {{ cdp_squish('orders.store_id') }} as store_id,

@@ -26,16 +26,9 @@ normalised as (
         followers.unionid as unionid_original,
         {{ cdp_squish('followers.unionid') }} as unionid,
         followers.phone as phone_original,
-        {{ cdp_squish('followers.phone') }} is null as is_phone_missing,
-        phone_numbers.phone_raw is not null as is_phone_parsed,
-        phone_numbers.phone_e164 as parsed_phone_e164,
-        phone_numbers.number_type as phone_type,
         phone_numbers.phone_region,
         phone_numbers.extension as phone_extension,
-        coalesce(
-            phone_numbers.invalid_reason,
-            case when not phone_numbers.is_valid then 'invalid_number' end
-        ) as parsed_phone_invalid_reason,
+        {{ cdp_phone_lookup_columns('followers.phone') }},
         {{ cdp_clean_name('followers.nickname') }} as nickname,
         {{ cdp_squish('followers.city') }} as city,
         followers.country as country_original,
