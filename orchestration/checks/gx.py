@@ -2,9 +2,9 @@
 
 - ``gx_structure`` (blocking, severity ERROR): the suite's critical expectations, breaches that
   would corrupt identity (a duplicate or missing key, a missing column, type drift, an identifier
-  column collapsed to null). When it fails, the assets downstream in the run do not execute,
-  except a step that itself checks the asset (Dagster exempts it): today the dbt step, which runs
-  the dbt source tests as checks on the raw tables.
+  column collapsed to null). When it fails, the assets downstream in the run do not execute
+  (Dagster exempts a step that itself checks the asset: hence the dbt source tests are not
+  Dagster checks, see CdpDbtTranslator).
 - ``gx_rates`` (severity WARN): the warning expectations, drifts in rates (valid email share,
   unknown codes, out-of-range values, freshness). The run goes on.
 
