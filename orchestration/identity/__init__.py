@@ -1,0 +1,1 @@
+"""Identity resolution steps written in Python (probabilistic matching with Splink)."""
