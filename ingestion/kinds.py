@@ -134,6 +134,11 @@ KINDS: dict[str, KindSpec] = {
                     _key("Order id."),
                     _text("customer_key", "CRM id of the buyer; empty for guest orders."),
                     *_CONTACT,
+                    _text(
+                        "unionid",
+                        "WeChat unionid of the buyer (mini-program orders; the same id the "
+                        "official account shows for a follower).",
+                    ),
                     _text("channel", "Sales channel: store, web, app, mini_program."),
                     _text("store_id", "Store id for in-store orders."),
                     _text("status", "Order status: completed, cancelled, refunded, ..."),

@@ -49,6 +49,7 @@ SUITE = staging_suite(
         "customer_id": VARCHAR,
         **email_columns(),
         **phone_columns(),
+        "unionid": VARCHAR,
         "channel": VARCHAR,
         "status": VARCHAR,
         "currency": VARCHAR,
@@ -57,6 +58,8 @@ SUITE = staging_suite(
         "updated_at": TIMESTAMP,
         "is_future_dated": BOOLEAN,
     },
+    # Not unionid: only a brand with a WeChat mini-program has it (the raw suite checks it is not
+    # collapsed wherever sources.yml maps it).
     identifiers=("customer_id", "email", "phone_e164"),
     specific=_expectations,
     description="One row per order.",

@@ -4,6 +4,14 @@ Purchase frequency follows each person's monthly activity (the same latent value
 events and email engagement), so engaged people buy more and a busy month predicts the next.
 Parts of 3 months each; a shipped/pending order appears again in the next part as completed with a
 newer ``updated_at`` (the loader keeps the newest version of an ``order_id``).
+
+The WeChat mini-program knows its buyer's unionid (the id the official account shows too, when
+linked to the open platform; mini-program openids differ from the account's). A mini-program order
+carries it in ``wechat_unionid`` when the buyer follows the account and the follower record shows
+a unionid, so the order links the follower to the buyer's CRM id, email or phone; other orders,
+and mini-program buyers who do not follow, carry none. The accounts come from
+``wechat.draw_follower_accounts`` on a fresh copy of the ``wechat`` stream (the orders stream is
+untouched).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import pyarrow as pa
 from ingestion.sample_data import identifiers as ids
 from ingestion.sample_data import settings as S
 from ingestion.sample_data.persons import COUNTRIES, People, rng_for
+from ingestion.sample_data.wechat import draw_follower_accounts
 from ingestion.sample_data.writers import Output
 
 CATEGORIES: dict[str, tuple[tuple[str, ...], tuple[int, int]]] = {
@@ -90,6 +99,7 @@ CURRENCY = {
 }
 CNY_PER_UNIT = {"CNY": 1.0, "USD": 7.1, "GBP": 9.1, "HKD": 0.91, "EUR": 7.8, "SGD": 5.3}
 CHANNELS = ("store", "web", "app", "mini_program")
+MINI_PROGRAM = CHANNELS.index("mini_program")
 CHANNEL_WEIGHTS = {"CN": (0.35, 0.15, 0.25, 0.25), "other": (0.40, 0.40, 0.20, 0.0)}
 COUPONS = ("WELCOME10", "DOUBLE11", "618SALE", "VIP20", "SPRING15", "FREESHIP")
 STATUS = tuple(S.ORDER_STATUS_WEIGHTS)
@@ -233,6 +243,17 @@ def generate_orders(out: Output, people: People, seed: int) -> None:
     )
     re_updated = np.minimum(re_updated, w.end - 1)
 
+    # The mini-program's buyer is a WeChat user: the order carries the unionid of a follower
+    # whose record shows one (the same accounts generate_wechat writes later).
+    accounts = draw_follower_accounts(rng_for(seed, "wechat"), people)
+    follower_of = np.full(n, -1, dtype=np.int64)
+    follower_of[accounts.pidx[accounts.has_union]] = np.flatnonzero(accounts.has_union)
+    o_follower = follower_of[o_person]
+    with_unionid = (channel == MINI_PROGRAM) & (o_follower >= 0)
+    unionid = accounts.unionid.take(
+        pa.array(np.where(with_unionid, o_follower, 0), mask=~with_unionid)
+    )
+
     row_order = np.r_[np.arange(n_orders), reexport]
     orders = pa.table(
         {
@@ -252,6 +273,7 @@ def generate_orders(out: Output, people: People, seed: int) -> None:
             "updated": np.r_[updated, re_updated],
             "coupon_i": coupon[row_order],
             "part": np.r_[part, part[reexport] + 1],
+            "wechat_unionid": unionid.take(row_order),
         }
     )
     lines = pa.table(
@@ -298,8 +320,9 @@ def generate_orders(out: Output, people: People, seed: int) -> None:
         label = labels[k * S.ORDER_FILE_MONTHS]
         result = con.sql(
             f"""
-            SELECT order_id, customer_id, guest_email, guest_phone, channel, store_id, status,
-                currency, (total_cents::DECIMAL(38, 0) / 100)::DECIMAL(18, 2) AS total_amount,
+            SELECT order_id, customer_id, guest_email, guest_phone, wechat_unionid, channel,
+                store_id, status, currency,
+                (total_cents::DECIMAL(38, 0) / 100)::DECIMAL(18, 2) AS total_amount,
                 to_timestamp(created) AS created_at, to_timestamp(updated) AS updated_at,
                 {ids.sql_list(COUPONS)}[coupon_i + 1] AS coupon_code,
                 order_id AS record_key, person_id,
@@ -329,6 +352,7 @@ def generate_orders(out: Output, people: People, seed: int) -> None:
         status_updates=len(reexport),
         guest_orders=int(guest.sum()),
         guest_orders_without_contact=int((guest & (contact == 3)).sum()),
+        orders_with_unionid=int(with_unionid.sum()),
         unmapped_columns=["coupon_code"],
     )
     out.note("orders", "order_lines", negative_quantities=len(neg), lines=len(l_order))

@@ -1,12 +1,18 @@
 """WeChat official-account followers (CSV exports) and their interactions (monthly JSON lines).
 
 ~40% of mainland persons follow the account. WeChat only reveals a phone when the follower bound
-one to the membership card, and the unionid only when the account is linked to the open platform,
-so most followers are linked to a person only through a later identify or order. Times are epoch
-seconds. The second export is a delta: new followers, and followers who unsubscribed since.
+one to the membership card (~30%), and the unionid when the account is linked to the open platform
+(~85% of follower records show it). The openid is private to the official account, so a follower
+without a bound phone is linked to a person only through the unionid: the brand's mini-program
+knows its buyer's unionid too (its own openids differ), and mini-program orders carry it
+(``orders.wechat_unionid``, see ``orders.py``). Who follows and the WeChat ids are drawn by
+:func:`draw_follower_accounts`, which the orders use as well. Times are epoch seconds. The second
+export is a delta: new followers, and followers who unsubscribed since.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +20,7 @@ import pyarrow as pa
 from ingestion.sample_data import identifiers as ids
 from ingestion.sample_data import settings as S
 from ingestion.sample_data.identifiers import scramble48
-from ingestion.sample_data.persons import People, epoch_s, rng_for
+from ingestion.sample_data.persons import People, Window, epoch_s, rng_for
 from ingestion.sample_data.writers import Output, csv_line, json_obj
 
 _CHARSET = np.frombuffer(
@@ -72,13 +78,37 @@ def _wechat_ids(rng: np.random.Generator, n: int) -> pa.Array:
     return pa.array(np.ascontiguousarray(chars).view("S28").ravel()).cast(pa.string())
 
 
-def generate_wechat(out: Output, people: People, seed: int) -> None:
-    con = out.con
-    rng = rng_for(seed, "wechat")
-    w = people.window
-    end_date = w.end // 86400
-    export2 = int(end_date * 86400 - 86400)  # the end date
-    export1 = export2 - 30 * 86400
+@dataclass(frozen=True)
+class FollowerAccounts:
+    """The official account's followers (ever, up to the last export), one entry per follower,
+    in person order."""
+
+    pidx: np.ndarray  # person index of each follower
+    sub_t: np.ndarray  # when they followed (epoch seconds)
+    unsub_t: np.ndarray  # when they unfollowed (int64 max: still following)
+    openid: pa.Array  # private to the official account
+    unionid: pa.Array  # the person's id across the brand's WeChat apps (open platform)
+    has_union: np.ndarray  # whether the follower record shows the unionid
+
+    @property
+    def n(self) -> int:
+        return len(self.pidx)
+
+
+def export_times(window: Window) -> tuple[int, int]:
+    """Epoch seconds of the full export (30 days before the end date) and the delta export."""
+    export2 = int((window.end // 86400) * 86400 - 86400)  # the end date
+    return export2 - 30 * 86400, export2
+
+
+def draw_follower_accounts(rng: np.random.Generator, people: People) -> FollowerAccounts:
+    """Draw who follows the account, when, and their WeChat ids: the first draws of ``rng``.
+
+    ``generate_wechat`` passes its ``wechat`` stream and goes on drawing from it; the orders,
+    generated earlier, pass a fresh ``rng_for(seed, "wechat")``, so both see the same accounts
+    and neither changes the other's draws.
+    """
+    _, export2 = export_times(people.window)
     follow = np.flatnonzero(
         (people.country == "CN") & (rng.random(people.n) < S.WECHAT_FOLLOWER_SHARE_CN)
     )
@@ -91,6 +121,19 @@ def generate_wechat(out: Output, people: People, seed: int) -> None:
         sub_t + (rng.random(n_f) * (export2 - sub_t)).astype(np.int64),
         np.iinfo(np.int64).max,
     )
+    openid = _wechat_ids(rng, n_f)
+    unionid = _wechat_ids(rng, n_f)
+    has_union = rng.random(n_f) < S.WECHAT_UNIONID_SHARE
+    return FollowerAccounts(follow, sub_t, unsub_t, openid, unionid, has_union)
+
+
+def generate_wechat(out: Output, people: People, seed: int) -> None:
+    con = out.con
+    rng = rng_for(seed, "wechat")
+    w = people.window
+    export1, export2 = export_times(w)
+    accounts = draw_follower_accounts(rng, people)
+    follow, sub_t, unsub_t, n_f = accounts.pidx, accounts.sub_t, accounts.unsub_t, accounts.n
     in1 = sub_t < export1
     subscribed1 = unsub_t >= export1
     # Delta: new followers since export 1, and followers who left between the exports.
@@ -103,9 +146,9 @@ def generate_wechat(out: Output, people: People, seed: int) -> None:
         {
             "f": np.arange(n_f),
             "pidx": follow,
-            "openid": _wechat_ids(rng, n_f),
-            "unionid": _wechat_ids(rng, n_f),
-            "has_union": rng.random(n_f) < S.WECHAT_UNIONID_SHARE,
+            "openid": accounts.openid,
+            "unionid": accounts.unionid,
+            "has_union": accounts.has_union,
             "has_phone": rng.random(n_f) < S.WECHAT_BOUND_PHONE_SHARE,
             "phone_style": np.array(PHONE_STYLES)[rng.integers(0, len(PHONE_STYLES), n_f)],
             "nick_i": rng.integers(0, len(NICKNAMES) + 4, n_f),

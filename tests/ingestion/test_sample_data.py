@@ -65,6 +65,15 @@ def _csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def _followers(landing: Path) -> list[dict[str, str]]:
+    """Every WeChat follower row of both exports, as a dict."""
+    rows = []
+    for path in sorted((landing / "wechat").glob("followers_*.csv")):
+        header, data = _csv_rows(path)
+        rows += [dict(zip(header, r, strict=True)) for r in data]
+    return rows
+
+
 def _records_in(path: Path) -> int:
     """Records in one landing file, counted the way a reader sees them."""
     if path.suffix == ".parquet":
@@ -510,10 +519,7 @@ def test_service_tickets(run: Manifest, landing: Path) -> None:
 
 
 def test_wechat(run: Manifest, landing: Path, truth) -> None:
-    rows = []
-    for path in sorted((landing / "wechat").glob("followers_*.csv")):
-        header, data = _csv_rows(path)
-        rows += [dict(zip(header, r, strict=True)) for r in data]
+    rows = _followers(landing)
     assert all(re.match(r"^o[A-Za-z0-9_-]{27}$", r["openid"]) for r in rows)
     assert all(r["subscribe_time"].isdigit() and r["export_time"].isdigit() for r in rows)
     assert {r["subscribe"] for r in rows} == {"0", "1"}
@@ -532,6 +538,43 @@ def test_wechat(run: Manifest, landing: Path, truth) -> None:
             assert obj["type"] in {"message", "menu_click", "article_read"}
             n += 1
     assert n == run.tables["wechat.interactions"]["rows"] > 0
+
+
+def test_mini_program_orders_carry_the_followers_unionid(
+    run: Manifest, landing: Path, sources: dict, truth
+) -> None:
+    """The unionid is what links a follower without a bound phone to a person: a mini-program
+    order carries its buyer's unionid exactly when the buyer's follower record shows one.
+    (Same seed, same bytes: the determinism test above covers the new column.)"""
+    orders = pq.read_table([str(p) for p in _files(landing, sources, "orders.orders")]).to_pandas()
+    gt = truth[truth["table"] == "orders"].drop_duplicates("record_key")
+    orders["person_id"] = orders["order_id"].map(
+        dict(zip(gt["record_key"], gt["person_id"], strict=True))
+    )
+    assert orders["person_id"].notna().all()
+    fgt = truth[truth["table"] == "followers"]
+    follower_person = dict(zip(fgt["record_key"], fgt["person_id"], strict=True))
+    shown: dict[str, set[str]] = defaultdict(set)  # person -> unionids their follower rows show
+    for r in _followers(landing):
+        if r["unionid"]:
+            shown[follower_person[r["openid"]]].add(r["unionid"])
+    assert all(len(u) == 1 for u in shown.values())  # one WeChat account per person
+    unionid_of = {person: min(u) for person, u in shown.items()}
+
+    mini = orders["channel"] == "mini_program"
+    assert orders.loc[~mini, "wechat_unionid"].isna().all()
+    expected = orders.loc[mini, "person_id"].map(unionid_of)
+    actual = orders.loc[mini, "wechat_unionid"]
+    assert (actual.isna() == expected.isna()).all()
+    assert (actual[actual.notna()] == expected[expected.notna()]).all()
+    first = orders.drop_duplicates("order_id")
+    with_unionid = first["wechat_unionid"].notna().sum()
+    assert with_unionid == run.tables["orders.orders"]["orders_with_unionid"] > 0
+    # Mini-program buyers who are not followers (or whose record hides the unionid) carry none.
+    assert first.loc[first["channel"] == "mini_program", "wechat_unionid"].isna().any()
+    # Enough followers buy in the mini-program for the unionid to link a real share of them.
+    linked = set(first["wechat_unionid"].dropna())
+    assert 0.1 < len(linked) / len(unionid_of) < 0.5
 
 
 def test_cli_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,6 +23,7 @@ final as (
         phone_invalid_reason,
         phone_is_valid,
         phone_junk_reason,
+        unionid,
         channel_original,
         channel,
         store_id,
