@@ -1,4 +1,4 @@
-"""The `cdp` command: `cdp demo`, `cdp generate`, `cdp load`, `cdp prepare`."""
+"""The `cdp` command: `cdp demo`, `cdp generate`, `cdp load`, `cdp prepare`, `cdp explain`."""
 
 from __future__ import annotations
 
@@ -37,10 +37,33 @@ def _load() -> int:
     return 0 if result.success else 1
 
 
+def _explain(argv: list[str]) -> int:
+    """Print the chain of shared identifiers joining two records of one customer."""
+    import duckdb
+
+    from ingestion.settings import get_settings
+    from orchestration.identity.explain import explain_link
+
+    parser = argparse.ArgumentParser(
+        prog="cdp explain",
+        description="Why two records ('<source>.<table>:<key>') are one unified customer.",
+    )
+    parser.add_argument("record_a")
+    parser.add_argument("record_b")
+    args = parser.parse_args(argv)
+    # Read-only: it may run while no pipeline holds the file (DuckDB has one writer).
+    with duckdb.connect(str(get_settings().duckdb_path), read_only=True) as con:
+        explanation = explain_link(con, args.record_a, args.record_b)
+    if explanation.same_customer:
+        print(f"{args.record_a} and {args.record_b} are {explanation.unified_customer_id}:")
+    print(explanation.as_text())
+    return 0 if explanation.same_customer else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="cdp", description=__doc__)
-    parser.add_argument("command", choices=["demo", "generate", "load", "prepare"])
+    parser.add_argument("command", choices=["demo", "generate", "load", "prepare", "explain"])
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":
         from orchestration.demo import main as demo_main
@@ -50,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         return _generate(rest)
     if args.command == "load":
         return _load()
+    if args.command == "explain":
+        return _explain(rest)
     return _prepare()
 
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor
 
 from orchestration.assets.dbt import cdp_dbt_assets
+from orchestration.assets.identity import identity_accuracy_asset
 from orchestration.assets.ingestion import build_ingestion_assets
+from orchestration.assets.probabilistic import build_probabilistic_assets
 from orchestration.assets.reference import build_reference_assets
 from orchestration.checks import build_gx_checks
 from orchestration.jobs import all_assets_job, ingestion_job
 from orchestration.resources import build_resources
-from orchestration.schedules import daily_schedule
+from orchestration.schedules import daily_schedule, weekly_identity_check_schedule
 from orchestration.sensors import landing_files_sensor
 
 defs = Definitions(
-    assets=[*build_ingestion_assets(), *build_reference_assets(), cdp_dbt_assets],
+    assets=[
+        *build_ingestion_assets(),
+        *build_reference_assets(),
+        cdp_dbt_assets,
+        *build_probabilistic_assets(),
+        identity_accuracy_asset,
+    ],
     asset_checks=build_gx_checks(),
     jobs=[all_assets_job, ingestion_job],
-    schedules=[daily_schedule],
+    schedules=[daily_schedule, weekly_identity_check_schedule],
     sensors=[landing_files_sensor],
     resources=build_resources(),
     executor=in_process_executor,

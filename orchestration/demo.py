@@ -132,6 +132,73 @@ def print_staging(settings: Settings) -> None:
         print(f"  {table + ': ' + rule:<58} {count:>10,}")
 
 
+def print_identity(settings: Settings) -> None:
+    """Unified customers, the last identity build, exclusions and accuracy vs ground truth."""
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        tables = {
+            row[0]
+            for row in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "marts.identity_run_metrics" not in tables:
+            return
+        cursor = con.execute(
+            "select * from marts.identity_run_metrics order by computed_at desc limit 1"
+        )
+        names = [d[0] for d in cursor.description]
+        metrics = dict(zip(names, cursor.fetchall()[0], strict=True))
+        excluded = con.execute(
+            "select exclusion_rule, identifier_type, count(*) "
+            "from intermediate.int_identifiers_excluded group by all order by all"
+        ).fetchall()
+        pairs = (
+            con.execute(
+                "select status, count(*) from identity.probabilistic_pairs group by 1 order by 1"
+            ).fetchall()
+            if "identity.probabilistic_pairs" in tables
+            else []
+        )
+        accuracy = (
+            con.execute(
+                "select partition, records, precision, recall, f1 from identity.accuracy_runs "
+                "where measured_at = (select max(measured_at) from identity.accuracy_runs) "
+                "order by partition"
+            ).fetchall()
+            if "identity.accuracy_runs" in tables
+            else []
+        )
+    print("\nunified customers (identity build " + str(metrics["invocation_id"])[:8] + ")")
+    for key in (
+        "records",
+        "customers",
+        "customers_with_crm_id",
+        "singleton_customers",
+        "largest_customer_records",
+        "customers_with_probabilistic_link",
+        "new_customer_ids",
+        "merge_events",
+        "split_events",
+    ):
+        print(f"  {key:<42} {metrics[key]:>10,}")
+    mode, rounds = metrics["soft_graph_mode"], metrics["soft_graph_rounds"]
+    print(f"  {'soft graph components: mode, rounds':<42} {mode:>5}, {rounds}")
+    print("\nidentifiers excluded from linking (rule: type)")
+    for rule, identifier_type, count in excluded:
+        print(f"  {rule + ': ' + identifier_type:<48} {count:>10,}")
+    if pairs:
+        print("\nprobabilistic pairs (Splink) by status")
+        for status, count in pairs:
+            print(f"  {status:<48} {count:>10,}")
+    if accuracy:
+        print("\npairwise accuracy against the generator's ground truth")
+        print(f"  {'partition':<24} {'records':>10} {'precision':>10} {'recall':>8} {'F1':>8}")
+        for partition, records, precision, recall, f1 in accuracy:
+            print(f"  {partition:<24} {records:>10,} {precision:>10.4f} {recall:>8.4f} {f1:>8.4f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp demo", description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=10_000, help="people to simulate")
@@ -153,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if success or settings.duckdb_path.exists():
         print_summary(settings, timings)
         print_staging(settings)
+        print_identity(settings)
     print_checks(result)
     print("\nrun", "succeeded" if success else "FAILED")
     return 0 if success else 1

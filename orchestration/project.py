@@ -13,27 +13,35 @@ from ingestion.settings import get_settings
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DUCKDB_PATH_VAR = "CDP_DUCKDB_PATH"
+# Dagster runs `dbt build` in several steps (the Splink asset sits between dbt models). With dbt's
+# default eager indirect selection, the step that builds the seeds would also run the staging
+# tests that reference a seed, before staging exists. `buildable` runs a test only in the step
+# where all its parents are built or upstream.
+INDIRECT_SELECTION_VAR = "DBT_INDIRECT_SELECTION"
+INDIRECT_SELECTION = "buildable"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 @contextmanager
 def dbt_environment() -> Iterator[Path]:
-    """Set CDP_DUCKDB_PATH to the absolute warehouse path while dbt is invoked, then restore it.
+    """Set CDP_DUCKDB_PATH (absolute) and DBT_INDIRECT_SELECTION while dbt is invoked; restore them.
 
     profiles.yml reads the variable, and dbt would resolve a relative path against its own working
     directory. The same value at parse and at run time also keeps dbt's partial parsing valid.
     """
     path = get_settings().duckdb_path
-    previous = os.environ.get(DUCKDB_PATH_VAR)
-    os.environ[DUCKDB_PATH_VAR] = str(path)
+    values = {DUCKDB_PATH_VAR: str(path), INDIRECT_SELECTION_VAR: INDIRECT_SELECTION}
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield path
     finally:
-        if previous is None:
-            os.environ.pop(DUCKDB_PATH_VAR, None)
-        else:
-            os.environ[DUCKDB_PATH_VAR] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def prepare_manifest() -> Path:

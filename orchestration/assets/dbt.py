@@ -1,5 +1,6 @@
 """The dbt models (and their tests, as asset checks) built by one `dbt build` per run."""
 
+import json
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -10,6 +11,11 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from ingestion.settings import get_settings
 from orchestration.assets.warehouse import relation_row_counts, staging_quarantine_summary
+from orchestration.identity.metadata import (
+    customer_records_summary,
+    excluded_identifiers_summary,
+    identity_run_summary,
+)
 from orchestration.project import dbt_environment, dbt_project
 from orchestration.translators import CdpDbtTranslator
 
@@ -17,8 +23,14 @@ DBT_SELECT = "fqn:*"
 # Models whose materialization carries more than a row count: name -> metadata of the built table.
 MODEL_METADATA: dict[str, Callable[[Path, str, str], dict[str, Any]]] = {
     "int_rows_quarantined": staging_quarantine_summary,
+    "int_identifiers_excluded": excluded_identifiers_summary,
+    "dim_customer_records": customer_records_summary,
+    "identity_run_metrics": identity_run_summary,
 }
 KEEP_DBT_RUN_FOLDERS = 5
+# Run tag that makes the identity graph's incremental components also be recomputed from scratch
+# and compared (the weekly schedule sets it; a run config would have to name every dbt step).
+VERIFY_IDENTITY_TAG = "cdp/verify_identity_full"
 
 
 class DbtBuildConfig(Config):
@@ -26,15 +38,22 @@ class DbtBuildConfig(Config):
 
     full_refresh: bool = False
     fail_fast: bool = False
+    # Recompute the identity graph's components from scratch beside the incremental run and
+    # fail if they differ (the weekly schedule sets it).
+    verify_identity_full: bool = False
 
 
-def dbt_build_args(*, full_refresh: bool = False, fail_fast: bool = False) -> list[str]:
+def dbt_build_args(
+    *, full_refresh: bool = False, fail_fast: bool = False, verify_identity_full: bool = False
+) -> list[str]:
     """The `dbt` CLI arguments of one build; selection is added by dagster-dbt per run."""
     args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
     if fail_fast:
         args.append("--fail-fast")
+    if verify_identity_full:
+        args += ["--vars", json.dumps({"identity_verify_full": True})]
     return args
 
 
@@ -99,7 +118,12 @@ def cdp_dbt_assets(
 ) -> Iterator[Any]:
     settings = get_settings()
     runs_folder = settings.data_dir / "dbt_runs"
-    args = dbt_build_args(full_refresh=config.full_refresh, fail_fast=config.fail_fast)
+    args = dbt_build_args(
+        full_refresh=config.full_refresh,
+        fail_fast=config.fail_fast,
+        verify_identity_full=config.verify_identity_full
+        or context.run.tags.get(VERIFY_IDENTITY_TAG) == "true",
+    )
     with dbt_environment() as duckdb_path:
         duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         target_path = runs_folder / context.run.run_id

@@ -12,7 +12,6 @@ from ingestion.sample_data import generate
 from ingestion.settings import Settings
 
 from ..isolation import isolate_data_dir
-from ..orchestration.conftest import dbt_manifest, defs  # noqa: F401 (fixtures used here)
 from .results import gx_evaluations
 
 PERSONS = 1000
