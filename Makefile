@@ -9,6 +9,8 @@ RUN := $(UV) run --frozen
 PERSONS ?= 20000
 SEED ?= 42
 BENCH_PERSONS ?= 1000000
+# Identity graph sizes (persons) for the connected-components benchmark against scipy.
+IDENTITY_BENCH_PERSONS ?= 1000000 10000000
 
 # Trust the platform's certificate store (corporate proxies, custom CAs), as pip does.
 export UV_SYSTEM_CERTS ?= 1
@@ -22,7 +24,8 @@ help:
 	@echo "make demo    install, generate sample data ($(PERSONS) persons), run the whole graph in Dagster"
 	@echo "make test    install and run the test suite (what CI runs)"
 	@echo "make ui      dagster dev on http://127.0.0.1:3000 with the same graph"
-	@echo "make bench   generate $(BENCH_PERSONS) persons and measure loading (rows/s, peak memory)"
+	@echo "make bench   generate $(BENCH_PERSONS) persons and measure loading (rows/s, peak memory),"
+	@echo "             then identity graph clustering vs scipy at $(IDENTITY_BENCH_PERSONS) persons"
 	@echo "make lint    ruff and sqlfluff"
 
 $(CURDIR)/.uv-bootstrap/bin/uv:
@@ -50,6 +53,9 @@ ui: prepare
 
 bench: install
 	$(RUN) python -m benchmarks.ingestion --persons $(BENCH_PERSONS) --seed $(SEED)
+	for n in $(IDENTITY_BENCH_PERSONS); do \
+		$(RUN) python -m benchmarks.identity_graph --persons $$n --seed $(SEED) || exit 1; \
+	done
 
 lint: install
 	$(RUN) ruff check .
