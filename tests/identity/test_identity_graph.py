@@ -10,46 +10,24 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
-from dagster import DagsterInstance, Definitions, ExecuteInProcessResult
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ingestion.sample_data import settings as generator_settings
 from ingestion.settings import Settings
-from orchestration.demo import generate_sample_data
 from orchestration.identity.accuracy import identity_accuracy
 from orchestration.identity.explain import explain_link
 from orchestration.project import DUCKDB_PATH_VAR, dbt_project
 
-from ..isolation import isolate_data_dir
-
 pytestmark = pytest.mark.slow
 
-PERSONS = 400
 # Models downstream of the raw data that identity tests rebuild (no tests: those run in the job).
 IDENTITY_REBUILD = ["path:models/staging", "path:models/intermediate/identity", "path:models/marts"]
-
-
-@pytest.fixture(scope="module")
-def identity_run(
-    tmp_path_factory: pytest.TempPathFactory, defs: Definitions
-) -> Iterator[tuple[Settings, ExecuteInProcessResult]]:
-    monkeypatch = pytest.MonkeyPatch()
-    data = tmp_path_factory.mktemp("identity") / "data"
-    settings = isolate_data_dir(monkeypatch, data)
-    generate_sample_data(settings, PERSONS, seed=11)
-    with DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("all_assets").execute_in_process(
-            instance=instance, raise_on_error=False
-        )
-    yield settings, result
-    monkeypatch.undo()
 
 
 def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
