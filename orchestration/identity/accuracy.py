@@ -161,6 +161,58 @@ def missed_pairs_by_source(
     ]
 
 
+def any_shared_identifier(con: duckdb.DuckDBPyConnection, truth_path: Path) -> PairwiseAccuracy:
+    """The partition that joins records by any chain of shared usable identifiers at all (no
+    exclusions, no hard-id limits): its recall is the ceiling no identity rule could beat, its
+    precision what linking without rules would cost.
+
+    Records that share nothing with the rest of their person (a device that never identified, a
+    WeChat follower with neither a bound phone nor a unionid elsewhere) cap recall at this.
+    """
+    import numpy as np
+    import pyarrow as pa
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    records = con.execute(
+        "select distinct record_id from intermediate.int_identifiers order by record_id"
+    ).fetchnumpy()["record_id"]
+    pairs = con.execute(
+        """
+        with observed as (
+            select distinct record_id, identifier_type || ':' || identifier_value as identifier
+            from intermediate.int_identifiers
+            where identifier_type <> 'source_record' and unusable_rule is null
+        ),
+        records as (
+            select record_id, row_number() over (order by record_id) - 1 as i
+            from (select distinct record_id from intermediate.int_identifiers)
+        ),
+        identifiers as (
+            select identifier, row_number() over (order by identifier) - 1 as j
+            from (select distinct identifier from observed)
+        )
+        select records.i, identifiers.j
+        from observed join records using (record_id) join identifiers using (identifier)
+        """
+    ).fetchnumpy()
+    n = len(records)
+    size = n + (int(pairs["j"].max()) + 1 if len(pairs["j"]) else 0)
+    graph = coo_matrix((np.ones(len(pairs["i"])), (pairs["i"], pairs["j"] + n)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    components = pa.table({"record_id": records, "customer": labels[:n].astype(np.int64)})
+    con.register("_linkable_components", components)
+    try:
+        return pairwise_accuracy(
+            con,
+            "any_shared_identifier",
+            "select record_id, customer from _linkable_components",
+            truth_path,
+        )
+    finally:
+        con.unregister("_linkable_components")
+
+
 def store_accuracy(
     con: duckdb.DuckDBPyConnection, run_id: str, results: dict[str, PairwiseAccuracy]
 ) -> None:
