@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ingestion.settings import PROJECT_ROOT, Settings, get_settings
 
 if TYPE_CHECKING:
+    import duckdb
     from dagster import ExecuteInProcessResult
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / "dagster_home"
@@ -110,17 +111,22 @@ def print_checks(result: ExecuteInProcessResult) -> None:
             print(f"  FAILED ({evaluation.severity.value}) {key}: {evaluation.check_name}")
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every `schema.table` of the warehouse: the demo prints only what the run built."""
+    return {
+        row[0]
+        for row in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    }
+
+
 def print_staging(settings: Settings) -> None:
     """Rows staged and quarantined by staging, per raw table."""
     import duckdb
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        tables = {
-            row[0]
-            for row in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables"
-            ).fetchall()
-        }
+        tables = _tables(con)
         if "intermediate.int_rows_quarantined" not in tables:
             return
         rows = con.execute(
@@ -137,12 +143,7 @@ def print_identity(settings: Settings) -> None:
     import duckdb
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
-        tables = {
-            row[0]
-            for row in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables"
-            ).fetchall()
-        }
+        tables = _tables(con)
         if "marts.identity_run_metrics" not in tables:
             return
         cursor = con.execute(
