@@ -48,7 +48,23 @@ def test_definitions_have_every_raw_table_and_model(defs: Definitions) -> None:
         assert AssetKey(["staging", f"base_{name}__{table}"]) in dbt_keys
         assert AssetKey(["staging", f"stg_{name}__{table}"]) in dbt_keys
     assert AssetKey(["intermediate", "int_rows_quarantined"]) in dbt_keys
-    assert keys == _raw_keys() | dbt_keys | {AssetKey(["reference", "phone_numbers"])}
+    for model in ("dim_customers", "dim_customer_identifiers", "dim_customer_records"):
+        assert AssetKey(["marts", model]) in dbt_keys
+    python_assets = {
+        AssetKey(["reference", "phone_numbers"]),
+        AssetKey(["identity", "probabilistic_pairs"]),
+        AssetKey(["identity", "accuracy"]),
+    }
+    assert keys == _raw_keys() | dbt_keys | python_assets
+
+
+def test_splink_asset_sits_between_dbt_models(defs: Definitions) -> None:
+    """dbt's profiles feed the Splink asset, whose pairs feed dbt's final clustering."""
+    graph = defs.resolve_asset_graph()
+    pairs = AssetKey(["identity", "probabilistic_pairs"])
+    assert graph.get(pairs).parent_keys == {AssetKey(["intermediate", "int_identity_profiles"])}
+    edges = AssetKey(["intermediate", "int_identity_probabilistic_edges"])
+    assert pairs in graph.get(edges).parent_keys
 
 
 def test_definitions_link_staging_models_to_dlt_assets(defs: Definitions) -> None:
