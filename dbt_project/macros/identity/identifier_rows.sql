@@ -88,16 +88,3 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
-
-{#- An interval of `days_expression` days, to add to a timestamp. -#}
-{% macro cdp_days_interval(days_expression) -%}
-    {{ return(adapter.dispatch('cdp_days_interval', 'cdp')(days_expression)) }}
-{%- endmacro %}
-
-{% macro duckdb__cdp_days_interval(days_expression) -%}
-    to_days(cast({{ days_expression }} as integer))
-{%- endmacro %}
-
-{% macro default__cdp_days_interval(days_expression) -%}
-    make_interval(days => cast({{ days_expression }} as integer))
-{%- endmacro %}

@@ -160,12 +160,15 @@ screened as (
         identifier_types.max_hard_ids,
         identifier_types.max_linked_identifiers,
         identifier_types.ttl_days,
-        case
-            when identifier_types.ttl_days is not null
-                then {{ dbt.datediff(
-                    'observations.last_seen_at', 'data_time.newest_observation_at', 'day'
-                ) }}
-        end as days_unseen
+        {{ dbt.datediff(
+            'observations.last_seen_at', 'data_time.newest_observation_at', 'day'
+        ) }} as days_unseen,
+        -- the same test int_identity_links applies to each observation, on the last one
+        coalesce(
+            data_time.newest_observation_at
+            > {{ dbt.dateadd('day', 'identifier_types.ttl_days', 'observations.last_seen_at') }},
+            false
+        ) as is_expired
     from observations
     inner join identifier_types
         on observations.identifier_type = identifier_types.identifier_type
@@ -202,7 +205,7 @@ final as (
             when blocked_reason is not null then 'blocked_value'
             when not is_hard_id and hard_ids > max_hard_ids then 'shared_across_hard_ids'
             when linked_identifiers > max_linked_identifiers then 'too_many_links'
-            when days_unseen > ttl_days then 'ttl_expired'
+            when is_expired then 'ttl_expired'
         end as exclusion_rule,
         case
             when blocked_reason is not null then blocked_reason
@@ -217,7 +220,7 @@ final as (
                     'linked to ' || cast(linked_identifiers as {{ dbt.type_string() }})
                     || ' distinct identifiers (limit '
                     || cast(max_linked_identifiers as {{ dbt.type_string() }}) || ')'
-            when days_unseen > ttl_days
+            when is_expired
                 then
                     'not seen for ' || cast(days_unseen as {{ dbt.type_string() }})
                     || ' days (time-to-live '

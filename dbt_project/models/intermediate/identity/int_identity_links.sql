@@ -58,8 +58,8 @@ linking as (
         and screened.exclusion_rule is null
         and (
             identifier_types.ttl_days is null
-            or data_time.newest_observation_at <= identifiers.observed_at
-            + {{ cdp_days_interval('identifier_types.ttl_days') }}
+            or data_time.newest_observation_at
+            <= {{ dbt.dateadd('day', 'identifier_types.ttl_days', 'identifiers.observed_at') }}
         )
     group by
         identifiers.record_id,
