@@ -42,114 +42,61 @@ records as (
 
 ),
 
-crm_values as (
-
-    {%- set crm_attributes = {
-        'full_name': 'full_name', 'first_name': 'first_name', 'last_name': 'last_name',
-        'email': 'case when email_is_valid then email end',
-        'phone': 'case when phone_is_valid then phone_e164 end',
-        'address': 'address', 'city': 'city', 'region': 'region', 'postal_code': 'postal_code',
-        'country_code': 'country_code', 'birth_date': 'cast(birth_date as ' ~ dbt.type_string() ~ ')',
-        'gender': "case when gender <> 'unknown' then gender end"
-    } %}
-    {%- for attribute_name, expression in crm_attributes.items() %}
-        select
-            'crm.customers:' || customer_id as record_id,
-            '{{ attribute_name }}' as attribute_name,
-            cast({{ expression }} as {{ dbt.type_string() }}) as attribute_value,
-            updated_at as observed_at
-        from customers
-        {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
-
-),
-
-contact_values as (
-
-    select
-        'orders.orders:' || order_id as record_id,
-        'email' as attribute_name,
-        email as attribute_value,
-        ordered_at as observed_at
-    from orders
-    where email_is_valid
-    union all
-    select
-        'orders.orders:' || order_id as record_id,
-        'phone' as attribute_name,
-        phone_e164 as attribute_value,
-        ordered_at as observed_at
-    from orders
-    where phone_is_valid
-    union all
-    select
-        'service.tickets:' || ticket_id as record_id,
-        'email' as attribute_name,
-        email as attribute_value,
-        created_at as observed_at
-    from tickets
-    where email_is_valid
-    union all
-    select
-        'service.tickets:' || ticket_id as record_id,
-        'phone' as attribute_name,
-        phone_e164 as attribute_value,
-        created_at as observed_at
-    from tickets
-    where phone_is_valid
-    union all
-    select
-        'wechat.followers:' || openid as record_id,
-        'phone' as attribute_name,
-        phone_e164 as attribute_value,
-        updated_at as observed_at
-    from followers
-    where phone_is_valid
-    union all
-    select
-        'wechat.followers:' || openid as record_id,
-        'city' as attribute_name,
-        city as attribute_value,
-        updated_at as observed_at
-    from followers
-
-),
-
-trait_values as (
-
-    select
-        'events.events:' || event_id as record_id,
-        'full_name' as attribute_name,
-        trait_name as attribute_value,
-        occurred_at as observed_at
-    from events
-    where event_type = 'identify'
-    union all
-    select
-        'events.events:' || event_id as record_id,
-        'email' as attribute_name,
-        trait_email as attribute_value,
-        occurred_at as observed_at
-    from events
-    where event_type = 'identify' and trait_email_is_valid
-    union all
-    select
-        'events.events:' || event_id as record_id,
-        'phone' as attribute_name,
-        trait_phone_e164 as attribute_value,
-        occurred_at as observed_at
-    from events
-    where event_type = 'identify' and trait_phone_is_valid
-
-),
+{#- Which column of which staging model offers which attribute; a null value offers nothing. -#}
+{%- set valid_email = 'case when email_is_valid then email end' %}
+{%- set valid_phone = 'case when phone_is_valid then phone_e164 end' %}
+{%- set specs = [
+    {
+        'relation': 'customers', 'source': 'crm.customers', 'key': 'customer_id',
+        'observed_at': 'updated_at', 'where': 'true',
+        'attributes': {
+            'full_name': 'full_name', 'first_name': 'first_name', 'last_name': 'last_name',
+            'email': valid_email, 'phone': valid_phone, 'address': 'address', 'city': 'city',
+            'region': 'region', 'postal_code': 'postal_code', 'country_code': 'country_code',
+            'birth_date': 'birth_date', 'gender': "case when gender <> 'unknown' then gender end",
+        },
+    },
+    {
+        'relation': 'orders', 'source': 'orders.orders', 'key': 'order_id',
+        'observed_at': 'ordered_at', 'where': 'true',
+        'attributes': {'email': valid_email, 'phone': valid_phone},
+    },
+    {
+        'relation': 'tickets', 'source': 'service.tickets', 'key': 'ticket_id',
+        'observed_at': 'created_at', 'where': 'true',
+        'attributes': {'email': valid_email, 'phone': valid_phone},
+    },
+    {
+        'relation': 'followers', 'source': 'wechat.followers', 'key': 'openid',
+        'observed_at': 'updated_at', 'where': 'true',
+        'attributes': {'phone': valid_phone, 'city': 'city'},
+    },
+    {
+        'relation': 'events', 'source': 'events.events', 'key': 'event_id',
+        'observed_at': 'occurred_at', 'where': "event_type = 'identify'",
+        'attributes': {
+            'full_name': 'trait_name',
+            'email': 'case when trait_email_is_valid then trait_email end',
+            'phone': 'case when trait_phone_is_valid then trait_phone_e164 end',
+        },
+    },
+] %}
 
 candidates as (
 
-    select * from crm_values
-    union all
-    select * from contact_values
-    union all
-    select * from trait_values
+    {% for spec in specs -%}
+        {%- set outer_loop = loop %}
+        {%- for attribute_name, expression in spec.attributes.items() %}
+            select
+                '{{ spec.source }}:' || {{ spec.key }} as record_id,
+                '{{ attribute_name }}' as attribute_name,
+                cast({{ expression }} as {{ dbt.type_string() }}) as attribute_value,
+                {{ spec.observed_at }} as observed_at
+            from {{ spec.relation }}
+            where {{ spec.where }}
+            {% if not (loop.last and outer_loop.last) %}union all{% endif %}
+        {%- endfor %}
+    {% endfor %}
 
 ),
 
