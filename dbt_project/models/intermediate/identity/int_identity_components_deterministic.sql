@@ -15,45 +15,38 @@ units as (
 
 ),
 
+attachments as (
+
+    select * from {{ ref('int_identity_hard_attachments') }}
+
+),
+
 record_nodes as (
 
     select * from {{ ref('int_identity_record_nodes') }}
 
 ),
 
-soft_record_units as (
+unit_attachments as (
 
     select distinct
-        record_nodes.record_id,
-        units.unit_id
-    from record_nodes
+        units.unit_id,
+        attachments.hard_node_id,
+        attachments.hard_type
+    from attachments
     inner join units
-        on record_nodes.node_id = units.node_id
-    where not record_nodes.is_hard_id
-
-),
-
-hard_record_nodes as (
-
-    select
-        record_id,
-        node_id as hard_node_id,
-        identifier_type as hard_type
-    from record_nodes
-    where is_hard_id
+        on attachments.node_id = units.node_id
 
 ),
 
 unit_hard_ids as (
 
     select
-        soft_record_units.unit_id,
-        hard_record_nodes.hard_type,
-        count(distinct hard_record_nodes.hard_node_id) as hard_ids
-    from soft_record_units
-    inner join hard_record_nodes
-        on soft_record_units.record_id = hard_record_nodes.record_id
-    group by soft_record_units.unit_id, hard_record_nodes.hard_type
+        unit_id,
+        hard_type,
+        count(*) as hard_ids
+    from unit_attachments
+    group by unit_id, hard_type
 
 ),
 
@@ -68,17 +61,25 @@ attachable_units as (
 
 unit_edges as (
 
-    select distinct
-        hard_record_nodes.hard_node_id as node_a,
-        soft_record_units.unit_id as node_b
-    from soft_record_units
-    inner join hard_record_nodes
-        on soft_record_units.record_id = hard_record_nodes.record_id
+    select
+        unit_attachments.hard_node_id as node_a,
+        unit_attachments.unit_id as node_b
+    from unit_attachments
     where exists (
         select 1
         from attachable_units
-        where attachable_units.unit_id = soft_record_units.unit_id
+        where attachable_units.unit_id = unit_attachments.unit_id
     )
+
+),
+
+hard_record_nodes as (
+
+    select
+        record_id,
+        node_id as hard_node_id
+    from record_nodes
+    where is_hard_id
 
 ),
 

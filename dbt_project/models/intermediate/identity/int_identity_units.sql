@@ -14,45 +14,22 @@ components as (
 
 ),
 
-record_nodes as (
+attachments as (
 
-    select * from {{ ref('int_identity_record_nodes') }}
-
-),
-
-soft_record_components as (
-
-    select
-        record_nodes.record_id,
-        components.component_id
-    from record_nodes
-    inner join components
-        on record_nodes.node_id = components.node_id
-    where not record_nodes.is_hard_id
-
-),
-
-hard_record_nodes as (
-
-    select
-        record_id,
-        node_id as hard_node_id,
-        identifier_type as hard_type
-    from record_nodes
-    where is_hard_id
+    select * from {{ ref('int_identity_hard_attachments') }}
 
 ),
 
 component_hard_ids as (
 
     select
-        soft_record_components.component_id,
-        hard_record_nodes.hard_type,
-        count(distinct hard_record_nodes.hard_node_id) as hard_ids
-    from soft_record_components
-    inner join hard_record_nodes
-        on soft_record_components.record_id = hard_record_nodes.record_id
-    group by soft_record_components.component_id, hard_record_nodes.hard_type
+        components.component_id,
+        attachments.hard_type,
+        count(distinct attachments.hard_node_id) as hard_ids
+    from attachments
+    inner join components
+        on attachments.node_id = components.node_id
+    group by components.component_id, attachments.hard_type
 
 ),
 
