@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.identity.explain import Explanation, explain_link
-from orchestration.project import DUCKDB_PATH_VAR, dbt_project
+
+from .dbt_cli import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -36,29 +35,11 @@ def dbt_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("explain_macro_dbt")
 
 
-def _dbt(warehouse: Path, dbt_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """A dbt command on the given warehouse, in a subprocess as Dagster runs it."""
-    env = {**os.environ, DUCKDB_PATH_VAR: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [
-        str(Path(sys.executable).with_name("dbt")),
-        *args,
-        "--project-dir",
-        str(dbt_project.project_dir),
-        "--profiles-dir",
-        str(dbt_project.profiles_dir),
-        "--target-path",
-        str(dbt_dir / "target"),
-        "--log-path",
-        str(dbt_dir / "logs"),
-    ]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-
-
 def _run_operation(
     warehouse: Path, dbt_dir: Path, record_a: str, record_b: str
 ) -> subprocess.CompletedProcess[str]:
     arguments = json.dumps({"record_a": record_a, "record_b": record_b})
-    return _dbt(warehouse, dbt_dir, "run-operation", "explain_link", "--args", arguments)
+    return run_dbt(warehouse, dbt_dir, "run-operation", "explain_link", "--args", arguments)
 
 
 def _compile_queries(
@@ -68,7 +49,9 @@ def _compile_queries(
     template = f"\n{QUERY_SEPARATOR}\n".join(
         f"{{{{ cdp_explain_link_sql('{a}', '{b}', max_hops={hops}) }}}}" for a, b, hops in requests
     )
-    done = _dbt(warehouse, dbt_dir, "compile", "--inline", template, "--output", "json", "--quiet")
+    done = run_dbt(
+        warehouse, dbt_dir, "compile", "--inline", template, "--output", "json", "--quiet"
+    )
     assert done.returncode == 0, done.stdout[-4000:]
     queries = json.loads(done.stdout)["compiled"].split(QUERY_SEPARATOR)
     assert len(queries) == len(requests)

@@ -6,10 +6,7 @@ change data work on copies of its warehouse and rebuild the identity models with
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -22,7 +19,8 @@ from ingestion.sample_data import settings as generator_settings
 from ingestion.settings import Settings
 from orchestration.identity.accuracy import identity_accuracy
 from orchestration.identity.explain import explain_link
-from orchestration.project import DUCKDB_PATH_VAR, dbt_project
+
+from .dbt_cli import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -42,24 +40,8 @@ def _copy_warehouse(settings: Settings, tmp_path: Path) -> Path:
 
 
 def _dbt_run(warehouse: Path, tmp_path: Path, *select: str) -> None:
-    """`dbt run` of the selection on the given warehouse, in a subprocess as Dagster runs it
-    (dbt-duckdb keeps a file open across in-process invocations)."""
-    env = {**os.environ, DUCKDB_PATH_VAR: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    command = [
-        str(Path(sys.executable).with_name("dbt")),
-        "run",
-        "--project-dir",
-        str(dbt_project.project_dir),
-        "--profiles-dir",
-        str(dbt_project.profiles_dir),
-        "--target-path",
-        str(tmp_path / "target"),
-        "--log-path",
-        str(tmp_path / "logs"),
-        "--select",
-        *select,
-    ]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    """`dbt run` of the selection on the given warehouse."""
+    done = run_dbt(warehouse, tmp_path, "run", "--select", *select)
     assert done.returncode == 0, done.stdout[-4000:]
 
 
