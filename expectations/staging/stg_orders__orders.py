@@ -54,6 +54,7 @@ SUITE = staging_suite(
         "status": VARCHAR,
         "currency": VARCHAR,
         "total_amount": DECIMAL,
+        "coupon_code": VARCHAR,
         "ordered_at": TIMESTAMP,
         "updated_at": TIMESTAMP,
         "is_future_dated": BOOLEAN,

@@ -32,6 +32,7 @@ final as (
         currency_original,
         currency,
         total_amount,
+        coupon_code,
         ordered_at,
         updated_at,
         is_future_dated,
