@@ -18,7 +18,7 @@ export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export RUNTIME__DLTHUB_TELEMETRY ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: help install prepare demo test ui bench lint format clean
+.PHONY: help install prepare demo test ui bench lint validate format clean
 
 help:
 	@echo "make demo    install, generate sample data ($(PERSONS) persons), run the whole graph in Dagster"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench   generate $(BENCH_PERSONS) persons and measure loading (rows/s, peak memory),"
 	@echo "             then identity graph clustering vs scipy at $(IDENTITY_BENCH_PERSONS) persons"
 	@echo "make lint    ruff and sqlfluff"
+	@echo "make validate  check the tag registry (dbt_project/tags/) and that dbt parses it"
 
 $(CURDIR)/.uv-bootstrap/bin/uv:
 	python3 -m venv .uv-bootstrap
@@ -62,6 +63,11 @@ lint: install
 	$(RUN) ruff format --check .
 	@mkdir -p data/warehouse
 	CDP_DUCKDB_PATH=$(CURDIR)/data/warehouse/sqlfluff.duckdb $(RUN) sqlfluff lint dbt_project/models
+
+# The tag registry: types, columns, allow-listed SQL, duplicates, cycles; then dbt must parse it.
+validate: install
+	$(RUN) cdp tags validate
+	$(RUN) cdp prepare
 
 format: install
 	$(RUN) ruff format .

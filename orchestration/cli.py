@@ -1,4 +1,4 @@
-"""The `cdp` command: `cdp demo`, `cdp generate`, `cdp load`, `cdp prepare`, `cdp explain`."""
+"""The `cdp` command: demo, generate, load, prepare, explain, tags (validate | compile)."""
 
 from __future__ import annotations
 
@@ -60,10 +60,41 @@ def _explain(argv: list[str]) -> int:
     return 0 if explanation.same_customer else 1
 
 
+def _tags(argv: list[str]) -> int:
+    """Validate the tag registry (dbt_project/tags/) and compile it for dbt."""
+    from collections import Counter
+
+    from orchestration.tags.compiler import GENERATED_MACRO, compile_registry
+    from orchestration.tags.registry import RegistryError
+
+    parser = argparse.ArgumentParser(
+        prog="cdp tags",
+        description="validate: check the registry and compile it; compile: the same, quietly.",
+    )
+    parser.add_argument("action", choices=["validate", "compile"])
+    args = parser.parse_args(argv)
+    try:
+        registry, changed = compile_registry()
+    except (RegistryError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.action == "validate":
+        by_category = Counter(tag.category for tag in registry.tags)
+        by_kind = Counter(tag.kind for tag in registry.tags)
+        print(f"tag registry valid: {len(registry.tags)} tags, {len(registry.facts)} facts")
+        for category, count in sorted(by_category.items()):
+            print(f"  {category:<14} {count:>3}")
+        print("  by definition: " + ", ".join(f"{k} {n}" for k, n in sorted(by_kind.items())))
+    print(f"{'wrote' if changed else 'up to date:'} {GENERATED_MACRO}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="cdp", description=__doc__)
-    parser.add_argument("command", choices=["demo", "generate", "load", "prepare", "explain"])
+    parser.add_argument(
+        "command", choices=["demo", "generate", "load", "prepare", "explain", "tags"]
+    )
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":
         from orchestration.demo import main as demo_main
@@ -75,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         return _load()
     if args.command == "explain":
         return _explain(rest)
+    if args.command == "tags":
+        return _tags(rest)
     return _prepare()
 
 
