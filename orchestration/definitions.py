@@ -7,6 +7,7 @@ from dagster import Definitions, in_process_executor
 from orchestration.assets.dbt import cdp_dbt_assets
 from orchestration.assets.identity import identity_accuracy_asset
 from orchestration.assets.ingestion import build_ingestion_assets
+from orchestration.assets.ml import build_ml_assets
 from orchestration.assets.probabilistic import build_probabilistic_assets
 from orchestration.assets.reference import build_reference_assets
 from orchestration.checks import build_gx_checks
@@ -22,6 +23,7 @@ defs = Definitions(
         cdp_dbt_assets,
         *build_probabilistic_assets(),
         identity_accuracy_asset,
+        *build_ml_assets(),
     ],
     asset_checks=build_gx_checks(),
     jobs=[all_assets_job, ingestion_job],

@@ -13,9 +13,11 @@ import os
 import shutil
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ingestion.sample_data.settings import DEFAULT_END_DATE
 from ingestion.settings import PROJECT_ROOT, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / "dagster_home"
+TAGS_AS_OF_VAR = "CDP_TAGS_AS_OF"
 
 
 def ensure_dagster_home() -> Path:
@@ -200,6 +203,57 @@ def print_identity(settings: Settings) -> None:
             print(f"  {partition:<24} {records:>10,} {precision:>10.4f} {recall:>8.4f} {f1:>8.4f}")
 
 
+def print_tags(settings: Settings) -> None:
+    """Tags per category, a few distributions, and the propensity model against its baseline."""
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        tables = _tables(con)
+        if "marts.tag_catalog" not in tables:
+            return
+        by_category = con.execute(
+            "select category, count(*), count(*) filter (where customers_with_value > 0) "
+            "from marts.tag_catalog group by 1 order by 1"
+        ).fetchall()
+        as_of, customers = con.execute(
+            "select max(as_of)::varchar, count(*) from marts.dim_customer_tags"
+        ).fetchone()
+        distributions = con.execute(
+            "select tag_name, top_values from marts.tag_catalog "
+            "where tag_name in ('lifecycle_stage', 'rfm_segment', 'email_engagement_level', "
+            "'churn_risk') order by tag_name"
+        ).fetchall()
+        traits = con.execute(
+            "select max(refresh_mode), count(*) filter (where was_recomputed) "
+            "from intermediate.int_customer_traits"
+        ).fetchone()
+        features = con.execute(
+            "select count(*), count(distinct as_of) from marts.fct_customer_features"
+        ).fetchone()
+        run = (
+            con.execute(
+                "select model_version, auc, baseline_auc, baseline_name, brier, n_train, n_test, "
+                "test_cutoff::date::varchar from ml.model_runs order by trained_at desc limit 1"
+            ).fetchone()
+            if "ml.model_runs" in tables
+            else None
+        )
+    print(f"\ntags as of {as_of} for {customers:,} customers (tags with values / defined)")
+    for category, defined, with_values in by_category:
+        print(f"  {category:<42} {with_values:>4} / {defined}")
+    print(f"  traits refresh: {traits[0]}, customers recomputed {traits[1]:,}")
+    print(f"  feature table: {features[0]:,} rows over {features[1]} as-of dates")
+    for name, top in distributions:
+        print(f"  {name}: {top}")
+    if run:
+        version, auc, baseline, baseline_name, brier, n_train, n_test, cutoff = run
+        print(f"\npurchase propensity (30 days), model {version}, tested on the {cutoff} cut-off")
+        print(f"  {'test AUC':<42} {auc:>10.4f}")
+        print(f"  {'naive baseline AUC (' + baseline_name + ')':<42} {baseline:>10.4f}")
+        print(f"  {'Brier score':<42} {brier:>10.4f}")
+        print(f"  {'rows: train, test':<42} {n_train:>10,}, {n_test:,}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp demo", description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=10_000, help="people to simulate")
@@ -210,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = get_settings()
+    # Tags are computed as of the end of the sample data (its last day is DEFAULT_END_DATE), so
+    # "days since" and lifecycle stages read the same whenever the demo runs.
+    os.environ.setdefault(TAGS_AS_OF_VAR, (DEFAULT_END_DATE + timedelta(days=1)).isoformat())
     if not args.keep:
         reset_data(settings)
     timings = {"generate": generate_sample_data(settings, args.persons, args.seed)}
@@ -222,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         print_summary(settings, timings)
         print_staging(settings)
         print_identity(settings)
+        print_tags(settings)
     print_checks(result)
     print("\nrun", "succeeded" if success else "FAILED")
     return 0 if success else 1

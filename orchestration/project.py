@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from ingestion.settings import get_settings
+from orchestration.tags.compiler import compile_registry
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 DUCKDB_PATH_VAR = "CDP_DUCKDB_PATH"
@@ -45,13 +46,20 @@ def dbt_environment() -> Iterator[Path]:
 
 
 def prepare_manifest() -> Path:
-    """Run `dbt parse` (target/manifest.json); needed before definitions load."""
+    """Compile the tag registry, then run `dbt parse` (target/manifest.json).
+
+    Both are needed before the definitions load.
+    """
+    compile_registry()
     with dbt_environment():
         dbt_project.preparer.prepare(dbt_project)
     return dbt_project.manifest_path
 
 
-# Under `dagster dev` this runs `dbt parse` so the manifest exists and follows edits. Elsewhere
-# (tests, CI, make) run `cdp prepare` first: definitions cannot load without the manifest.
+# The dbt tag models read the registry through a macro compiled from dbt_project/tags/*.yml: keep
+# it current (an invalid registry fails here, listing every error). Under `dagster dev` the next
+# lines run `dbt parse` so the manifest exists and follows edits. Elsewhere (tests, CI, make) run
+# `cdp prepare` first: definitions cannot load without the manifest.
+compile_registry()
 with dbt_environment():
     dbt_project.prepare_if_dev()

@@ -17,6 +17,11 @@ from orchestration.identity.metadata import (
     identity_run_summary,
 )
 from orchestration.project import dbt_environment, dbt_project
+from orchestration.tags.metadata import (
+    feature_table_summary,
+    tag_catalog_summary,
+    traits_refresh_summary,
+)
 from orchestration.translators import CdpDbtTranslator
 
 DBT_SELECT = "fqn:*"
@@ -26,6 +31,9 @@ MODEL_METADATA: dict[str, Callable[[Path, str, str], dict[str, Any]]] = {
     "int_identifiers_excluded": excluded_identifiers_summary,
     "dim_customer_records": customer_records_summary,
     "identity_run_metrics": identity_run_summary,
+    "int_customer_traits": traits_refresh_summary,
+    "tag_catalog": tag_catalog_summary,
+    "fct_customer_features": feature_table_summary,
 }
 KEEP_DBT_RUN_FOLDERS = 5
 # Run tag that makes the identity graph's incremental components also be recomputed from scratch
@@ -41,10 +49,17 @@ class DbtBuildConfig(Config):
     # Recompute the identity graph's components from scratch beside the incremental run and
     # fail if they differ (the weekly schedule sets it).
     verify_identity_full: bool = False
+    # UTC time the tags are computed as of ('2026-12-01' or '2026-12-01 08:00'); empty: the
+    # CDP_TAGS_AS_OF environment variable, else the run's start.
+    tags_as_of: str = ""
 
 
 def dbt_build_args(
-    *, full_refresh: bool = False, fail_fast: bool = False, verify_identity_full: bool = False
+    *,
+    full_refresh: bool = False,
+    fail_fast: bool = False,
+    verify_identity_full: bool = False,
+    tags_as_of: str = "",
 ) -> list[str]:
     """The `dbt` CLI arguments of one build; selection is added by dagster-dbt per run."""
     args = ["build"]
@@ -52,8 +67,13 @@ def dbt_build_args(
         args.append("--full-refresh")
     if fail_fast:
         args.append("--fail-fast")
+    variables: dict[str, Any] = {}
     if verify_identity_full:
-        args += ["--vars", json.dumps({"identity_verify_full": True})]
+        variables["identity_verify_full"] = True
+    if tags_as_of:
+        variables["tags_as_of"] = tags_as_of
+    if variables:
+        args += ["--vars", json.dumps(variables)]
     return args
 
 
@@ -123,6 +143,7 @@ def cdp_dbt_assets(
         fail_fast=config.fail_fast,
         verify_identity_full=config.verify_identity_full
         or context.run.tags.get(VERIFY_IDENTITY_TAG) == "true",
+        tags_as_of=config.tags_as_of,
     )
     with dbt_environment() as duckdb_path:
         duckdb_path.parent.mkdir(parents=True, exist_ok=True)
