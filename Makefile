@@ -11,6 +11,8 @@ SEED ?= 42
 BENCH_PERSONS ?= 1000000
 # Identity graph sizes (persons) for the connected-components benchmark against scipy.
 IDENTITY_BENCH_PERSONS ?= 1000000 10000000
+# Events for the tag benchmark (traits and tags through dbt vs one hand-written DuckDB query).
+TAGS_BENCH_EVENTS ?= 10000000
 
 # Trust the platform's certificate store (corporate proxies, custom CAs), as pip does.
 export UV_SYSTEM_CERTS ?= 1
@@ -25,7 +27,8 @@ help:
 	@echo "make test    install and run the test suite (what CI runs)"
 	@echo "make ui      dagster dev on http://127.0.0.1:3000 with the same graph"
 	@echo "make bench   generate $(BENCH_PERSONS) persons and measure loading (rows/s, peak memory),"
-	@echo "             then identity graph clustering vs scipy at $(IDENTITY_BENCH_PERSONS) persons"
+	@echo "             then identity graph clustering vs scipy at $(IDENTITY_BENCH_PERSONS) persons,"
+	@echo "             then traits and tags over $(TAGS_BENCH_EVENTS) events vs a hand-written query"
 	@echo "make lint    ruff and sqlfluff"
 	@echo "make validate  check the tag registry (dbt_project/tags/) and that dbt parses it"
 
@@ -57,6 +60,7 @@ bench: install
 	for n in $(IDENTITY_BENCH_PERSONS); do \
 		$(RUN) python -m benchmarks.identity_graph --persons $$n --seed $(SEED) || exit 1; \
 	done
+	$(RUN) python -m benchmarks.tags --events $(TAGS_BENCH_EVENTS) --seed $(SEED)
 
 lint: install
 	$(RUN) ruff check .

@@ -86,7 +86,9 @@ class CdpDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"  # the rules-as-data files analytics engineers edit
-        if dbt_resource_props["resource_type"] in ("model", "snapshot"):
+        if dbt_resource_props["resource_type"] == "snapshot":
+            return "snapshots"  # history tables, in the schema of that name
+        if dbt_resource_props["resource_type"] == "model":
             fqn = dbt_resource_props["fqn"]
             return fqn[1] if len(fqn) > 2 else "dbt"
         return super().get_group_name(dbt_resource_props)

@@ -112,7 +112,7 @@ def build_ml_assets() -> list[AssetsDefinition]:
     @asset(
         key=PROPENSITY_SCORES_KEY,
         deps=[FEATURES_KEY, ORDERS_KEY],
-        group_name="tags",
+        group_name="ml",
         kinds={"scikit-learn", "duckdb"},
         tags={"cdp/layer": "ml"},
         metadata={"dagster/table_name": ".".join(SCORES_TABLE)},

@@ -25,7 +25,11 @@ from .dbt_cli import run_dbt
 pytestmark = pytest.mark.slow
 
 # Models downstream of the raw data that identity tests rebuild (no tests: those run in the job).
-IDENTITY_REBUILD = ["path:models/staging", "path:models/intermediate/identity", "path:models/marts"]
+IDENTITY_REBUILD = [
+    "path:models/staging",
+    "path:models/intermediate/identity",
+    "path:models/marts/identity",
+]
 
 
 def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:

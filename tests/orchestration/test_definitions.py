@@ -30,12 +30,12 @@ def _entity_keys() -> set[AssetKey]:
 
 
 def _dbt_keys() -> set[AssetKey]:
-    """[schema, name] of every dbt model and seed: staging, intermediate, seeds."""
+    """[schema, name] of every dbt model, seed and snapshot."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
     return {
         AssetKey([node["schema"], node["name"]])
         for node in manifest["nodes"].values()
-        if node["resource_type"] in ("model", "seed")
+        if node["resource_type"] in ("model", "seed", "snapshot")
     }
 
 
@@ -50,10 +50,14 @@ def test_definitions_have_every_raw_table_and_model(defs: Definitions) -> None:
     assert AssetKey(["intermediate", "int_rows_quarantined"]) in dbt_keys
     for model in ("dim_customers", "dim_customer_identifiers", "dim_customer_records"):
         assert AssetKey(["marts", model]) in dbt_keys
+    for model in ("fct_customer_tags", "dim_customer_tags", "tag_catalog", "fct_customer_features"):
+        assert AssetKey(["marts", model]) in dbt_keys
+    assert AssetKey(["snapshots", "snp_customer_tags"]) in dbt_keys
     python_assets = {
         AssetKey(["reference", "phone_numbers"]),
         AssetKey(["identity", "probabilistic_pairs"]),
         AssetKey(["identity", "accuracy"]),
+        AssetKey(["ml", "propensity_scores"]),
     }
     assert keys == _raw_keys() | dbt_keys | python_assets
 
@@ -65,6 +69,15 @@ def test_splink_asset_sits_between_dbt_models(defs: Definitions) -> None:
     assert graph.get(pairs).parent_keys == {AssetKey(["intermediate", "int_identity_profiles"])}
     edges = AssetKey(["intermediate", "int_identity_probabilistic_edges"])
     assert pairs in graph.get(edges).parent_keys
+
+
+def test_propensity_asset_sits_between_dbt_models(defs: Definitions) -> None:
+    """The feature table feeds the model, whose scores feed the model-score tags."""
+    graph = defs.resolve_asset_graph()
+    scores = AssetKey(["ml", "propensity_scores"])
+    assert AssetKey(["marts", "fct_customer_features"]) in graph.get(scores).parent_keys
+    model_scores = AssetKey(["intermediate", "int_customer_model_scores"])
+    assert scores in graph.get(model_scores).parent_keys
 
 
 def test_definitions_link_staging_models_to_dlt_assets(defs: Definitions) -> None:

@@ -5,10 +5,11 @@
     A customer is recomputed when, since the previous build, it has a fact that was loaded
     (ingested_at after the previous watermark), that entered the as-of horizon (occurred between
     the previous and the current as_of), or that left one of the windows (occurred in
-    (previous as_of - window, as_of - window]); or when the identity graph merged or split it
-    (identity_events since the previous build). Everything is recomputed (a full run) on
-    --full-refresh, on the first build, when the aggregates changed (traits_hash) or when as_of
-    went back in time. Recomputing a customer from all its facts, not adding deltas, keeps
+    (previous as_of - window, as_of - window]); or when one of its records moved to or from it
+    (a merge, a split, an identifier that stopped linking): the post-hook keeps the record ->
+    customer map each build used in <model>__records and the next build compares. Everything is
+    recomputed (a full run) on --full-refresh, on the first build, when the aggregates changed
+    (traits_hash), when as_of went back in time or when the record map is missing. Recomputing a customer from all its facts, not adding deltas, keeps
     distinct counts, modes and late facts exact; the test
     assert_customer_traits_match_full_recompute checks the result against a full recompute.
 -#}
@@ -41,17 +42,21 @@ traits__ as (
 
 previous__ as (
 
-    select * from {{ this }}
+    select * from {{ previous.relation }}
 
 ),
 
-state__ as (
+{#- Records whose customer changed since the previous build (merges, splits, exclusions). -#}
+moved_records__ as (
 
     select
-        max(as_of) as as_of,
-        max(facts_watermark) as facts_watermark,
-        max(computed_at) as computed_at
-    from previous__
+        current_records.unified_customer_id as current_customer_id,
+        previous_records.unified_customer_id as previous_customer_id
+    from {{ ref('int_identity_record_customers') }} as current_records
+    full outer join {{ cdp_traits_records_relation() }} as previous_records
+        on current_records.record_id = previous_records.record_id
+    where current_records.unified_customer_id
+        is distinct from previous_records.unified_customer_id
 
 ),
 
@@ -64,12 +69,11 @@ affected__ as (
 
     select facts.unified_customer_id
     from {{ ref(fact.model) }} as facts
-    cross join state__
-    where facts.{{ cdp_tag_column(fact.ingested_at) }} > state__.facts_watermark
-        or (facts.{{ at }} > state__.as_of and facts.{{ at }} <= {{ as_of }})
+    where facts.{{ cdp_tag_column(fact.ingested_at) }} > {{ previous.facts_watermark }}
+        or (facts.{{ at }} > {{ previous.as_of }} and facts.{{ at }} <= {{ as_of }})
         {%- for days in windows %}
         or (
-            facts.{{ at }} > {{ dbt.dateadd('day', -1 * days, 'state__.as_of') }}
+            facts.{{ at }} > {{ dbt.dateadd('day', -1 * days, previous.as_of) }}
             and facts.{{ at }} <= {{ dbt.dateadd('day', -1 * days, as_of) }}
         )
         {%- endfor %}
@@ -77,18 +81,15 @@ affected__ as (
     union
     {%- endfor %}
 
-    select identity_events.customer_id as unified_customer_id
-    from {{ ref('identity_events') }} as identity_events
-    cross join state__
-    where identity_events.recorded_at > state__.computed_at
+    select current_customer_id as unified_customer_id
+    from moved_records__
+    where current_customer_id is not null
 
     union
 
-    select identity_events.other_customer_id as unified_customer_id
-    from {{ ref('identity_events') }} as identity_events
-    cross join state__
-    where identity_events.recorded_at > state__.computed_at
-        and identity_events.other_customer_id is not null
+    select previous_customer_id as unified_customer_id
+    from moved_records__
+    where previous_customer_id is not null
 
 ),
 
@@ -107,7 +108,9 @@ traits__ as (
         {%- endfor %},
         false as was_recomputed
     from previous__
-    where unified_customer_id not in (select unified_customer_id from affected__)
+    where unified_customer_id not in (
+        select unified_customer_id from affected__ where unified_customer_id is not null
+    )
 
     union all
 
@@ -149,7 +152,8 @@ select * from final
 
 {#-
     The previous build of this model when an incremental run is possible, else none: not on
-    --full-refresh, the first build, changed aggregates or an as_of earlier than the stored one.
+    --full-refresh, the first build, changed aggregates, an as_of earlier than the stored one or a
+    table from an older version of this macro.
 -#}
 {% macro cdp_incremental_traits_previous(refresh, traits_hash, as_of) -%}
     {#- dbt unit tests set tags_incremental: false (their inputs are fixtures, not this table). -#}
@@ -160,9 +164,25 @@ select * from final
     {%- if previous is none -%}
         {{ return(none) }}
     {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(previous) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- for required in ['as_of', 'facts_watermark', 'traits_hash'] -%}
+        {%- if required not in columns -%}
+            {{ log("Tag traits of " ~ this ~ ": full recompute (the table predates column "
+                ~ required ~ ")", info=true) }}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set records = cdp_traits_records_relation() -%}
+    {%- if adapter.get_relation(records.database, records.schema, records.identifier) is none -%}
+        {{ log("Tag traits of " ~ this ~ ": full recompute (no record map " ~ records ~ ")",
+            info=true) }}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set state = run_query(
         "select max(traits_hash), count(distinct traits_hash), max(as_of) <= " ~ as_of
-        ~ " from " ~ previous
+        ~ ", cast(max(as_of) as " ~ dbt.type_string() ~ "), cast(coalesce(max(facts_watermark), "
+        ~ cdp_tag_timestamp('1900-01-01') ~ ") as " ~ dbt.type_string() ~ ") from " ~ previous
     ) -%}
     {%- set row = state.rows[0] -%}
     {%- if row[0] != traits_hash or row[1] != 1 or not row[2] -%}
@@ -170,5 +190,41 @@ select * from final
             ~ "as_of moved back)", info=true) }}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(previous) }}
+    {#- The previous as_of and watermark as literals: a constant range lets the warehouse skip
+        row groups of the facts, a join to a one-row state table does not. -#}
+    {{ return({
+        "relation": previous,
+        "as_of": cdp_tag_stored_timestamp(row[3]),
+        "facts_watermark": cdp_tag_stored_timestamp(row[4]),
+    }) }}
+{%- endmacro %}
+
+{#- The record -> customer map the previous build of the traits used. -#}
+{% macro cdp_traits_records_relation() -%}
+    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__records"})) }}
+{%- endmacro %}
+
+{#-
+    Post-hook SQL of an incremental traits model (given as "{{ cdp_traits_records_hook(n) }}"
+    strings, so that it renders when the model runs): step 0 drops, step 1 rebuilds the record
+    map this build used.
+-#}
+{% macro cdp_traits_records_hook(step) -%}
+    {%- set records = cdp_traits_records_relation() -%}
+    {%- if step == 0 -%}
+        {{ return("drop table if exists " ~ records) }}
+    {%- endif -%}
+    {{ return(
+        "create table " ~ records ~ " as select record_id, unified_customer_id from "
+        ~ ref('int_identity_record_customers')
+    ) }}
+{%- endmacro %}
+
+{#- A timestamp the warehouse printed (2026-12-01 00:00:00.123+00) as a SQL literal. -#}
+{% macro cdp_tag_stored_timestamp(text) -%}
+    {%- if not modules.re.match("^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?)?$",
+        text | string) -%}
+        {{ exceptions.raise_compiler_error("Unexpected stored timestamp: " ~ text) }}
+    {%- endif -%}
+    {{ return("cast('" ~ text ~ "' as " ~ cdp_tag_timestamp_type() ~ ")") }}
 {%- endmacro %}

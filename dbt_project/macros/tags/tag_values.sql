@@ -48,14 +48,37 @@ base__ as (
 ),
 {% for level in levels %}
 {%- set previous = "base__" if loop.first else "level_" ~ levels[loop.index0 - 1] ~ "__" %}
+{%- set quantiles = rules | selectattr('level', 'equalto', level)
+    | selectattr('kind', 'equalto', 'quantile') | list %}
+{%- for tag in quantiles %}
+{#- Ranked on a narrow relation of the ranked customers: a window over the wide rows of every
+    customer costs several times more. -#}
+{{ tag.name }}__ranked as (
+
+    select
+        unified_customer_id,
+        {{ cdp_tag_quantile_bucket(tag) }} as value__
+    from {{ previous }}
+    where {{ cdp_tag_quantile_population(tag) }}
+
+),
+{% endfor %}
 level_{{ level }}__ as (
 
     select
         {{ previous }}.*
         {%- for tag in rules if tag.level == level %},
+        {%- if tag.kind == 'quantile' %}
+        {{ tag.name }}__ranked.value__ as {{ cdp_tag_column(tag.name) }}
+        {%- else %}
         {{ cdp_tag_rule(tag) }} as {{ cdp_tag_column(tag.name) }}
+        {%- endif %}
         {%- endfor %}
     from {{ previous }}
+    {%- for tag in quantiles %}
+    left join {{ tag.name }}__ranked
+        on {{ previous }}.unified_customer_id = {{ tag.name }}__ranked.unified_customer_id
+    {%- endfor %}
 
 ),
 {% endfor %}
@@ -95,22 +118,6 @@ select * from final
             {%- endfor %}
             else {{ cdp_tag_literal(d.bands[-1].value) }}
         end
-    {%- elif tag.kind == 'quantile' -%}
-        {#-
-            percent_rank, not ntile: equal values share a bucket whatever the row order, the
-            lowest their values reach (the share of ranked customers strictly below them).
-        -#}
-        {%- set ranked = cdp_tag_column(d.tag) ~ " is not null" ~ (
-            " and coalesce(" ~ cdp_tag_sql(tag) ~ ", false)" if d.among is not none else ""
-        ) -%}
-        case
-            when {{ ranked }} then least({{ d.buckets }}, 1 + cast(floor(
-                percent_rank() over (
-                    partition by {{ ranked }}
-                    order by {{ cdp_tag_column(d.tag) }} {{ "desc" if d.descending else "asc" }}
-                ) * {{ d.buckets }}
-            ) as integer))
-        end
     {%- elif tag.kind == 'days_since' -%}
         {{ dbt.datediff(cdp_tag_column(d.tag), 'as_of', 'day') }}
     {%- elif tag.kind in ['case', 'expression'] -%}
@@ -118,6 +125,28 @@ select * from final
     {%- else -%}
         {{ exceptions.raise_compiler_error("No rule SQL for " ~ tag.kind ~ " tag " ~ tag.name) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The customers a quantile ranks: a value, and its `among` condition if any. -#}
+{% macro cdp_tag_quantile_population(tag) -%}
+    {{ return(cdp_tag_column(tag.definition.tag) ~ " is not null" ~ (
+        " and coalesce(" ~ cdp_tag_sql(tag) ~ ", false)" if tag.definition.among is not none
+        else ""
+    )) }}
+{%- endmacro %}
+
+{#-
+    The bucket of a quantile among its population: floor(percent_rank * buckets) + 1, at most
+    `buckets`. percent_rank, not ntile: equal values share a bucket whatever the row order, the
+    lowest their values reach (set by the share of the population strictly below them).
+-#}
+{% macro cdp_tag_quantile_bucket(tag) -%}
+    {%- set d = tag.definition -%}
+    {{ return(
+        "least(" ~ d.buckets ~ ", 1 + cast(floor(percent_rank() over (order by "
+        ~ cdp_tag_column(d.tag) ~ (" desc" if d.descending else " asc") ~ ") * "
+        ~ d.buckets ~ ") as integer))"
+    ) }}
 {%- endmacro %}
 
 {#-

@@ -49,11 +49,12 @@ scores as (
 final as (
 
     select
-        unified_customer_id,
+        scores.unified_customer_id,
         {{ cdp_model_score_columns() | indent(4) }}
     from scores
-    where unified_customer_id in (select unified_customer_id from customers)
-    group by unified_customer_id
+    inner join customers
+        on scores.unified_customer_id = customers.unified_customer_id
+    group by scores.unified_customer_id
 
 )
 

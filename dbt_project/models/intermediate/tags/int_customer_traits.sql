@@ -4,6 +4,11 @@
     a window (macros/tags/incremental_traits.sql); --full-refresh recomputes everyone.
 -#}
 
--- depends_on: {{ ref('identity_events') }}
+-- depends_on: {{ ref('int_identity_record_customers') }}
+
+{{ config(post_hook=[
+    "{{ cdp_traits_records_hook(0) }}",
+    "{{ cdp_traits_records_hook(1) }}",
+]) }}
 
 {{ cdp_incremental_traits_sql('incremental') }}

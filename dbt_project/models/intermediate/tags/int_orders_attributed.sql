@@ -56,7 +56,7 @@ final as (
         orders_converted.currency,
         orders_converted.amount_cny,
         case
-            when orders_converted.status in ('cancelled', 'refunded') then cast(0 as double)
+            when orders_converted.status in ('cancelled', 'refunded') then cast(0 as decimal(18, 4))
             else orders_converted.amount_cny
         end as net_amount_cny,
         coalesce(orders_converted.status = 'refunded', false) as is_refunded,
