@@ -15,7 +15,8 @@ DuckDB file as the relations the registry reads: N events in visits of ~6 events
 (sorted by occurred_at, as a loaded table is) over the 400 days before as_of, the visits from 70%
 of the customers with lognormal activity; N/7 orders over 730 days from 40% of them (whole CNY
 amounts, so sums are exact whatever the order of addition); a profile row per customer; the other
-facts and marts.identity_events empty.
+facts empty, and the record -> customer map (intermediate.int_identity_record_customers) of the
+events and orders.
 
 The hand-written query (HAND_WRITTEN_SQL) is what an engineer who knows DuckDB would write: events
 per customer and day first (distinct days become a count), the quintiles ranked on the buyers
@@ -531,18 +532,16 @@ def _generate(work: Path, events: int, customers: int, seed: int, as_of: str) ->
         profile = registry.profile
         columns = {"unified_customer_id": "text", **profile.columns}
         _create(con, f"intermediate.{profile.model}", columns, tables[profile.model], profile.model)
+        # The record -> customer map of the identity step: the incremental traits fingerprint
+        # each customer's records with it (one row per event and order here).
         con.execute(
-            """
-            create table marts.identity_events (
-                invocation_id varchar,
-                rule_version varchar,
-                event_type varchar,
-                customer_id varchar,
-                other_customer_id varchar,
-                nodes bigint,
-                evidence varchar,
-                recorded_at timestamptz
-            )
+            f"""
+            create table intermediate.int_identity_record_customers as
+            select 'events.events:' || event_id as record_id, unified_customer_id
+            from intermediate.{events}
+            union all
+            select 'orders.orders:' || order_id as record_id, unified_customer_id
+            from intermediate.{registry.facts["orders"].model}
             """
         )
         counts = {
@@ -663,7 +662,7 @@ def _apply_delta(work: Path) -> dict:
     with duckdb.connect(str(work / DATABASE)) as con:
         kept = con.execute(
             "select count(*) from information_schema.tables "
-            "where table_schema = 'bench' and table_name = 'traits_before_delta'"
+            "where table_schema = 'bench' and table_name = 'int_customer_traits_before_delta'"
         ).fetchall()[0][0]
         if kept:
             con.execute(
@@ -673,18 +672,29 @@ def _apply_delta(work: Path) -> dict:
                 """
             )
             con.execute(
+                """
+                delete from intermediate.int_identity_record_customers
+                where record_id in (select 'events.events:' || event_id from bench.events_delta)
+                """
+            )
+            con.execute(
                 "create or replace table intermediate.int_customer_traits as "
-                "select * from bench.traits_before_delta"
+                "select * from bench.int_customer_traits_before_delta"
             )
         else:
             con.execute(
-                "create table bench.traits_before_delta as "
+                "create table bench.int_customer_traits_before_delta as "
                 "select * from intermediate.int_customer_traits"
             )
         start = time.perf_counter()
         con.execute(
             "insert into intermediate.int_events_attributed by name "
             "select * from bench.events_delta"
+        )
+        # The identity step maps the new event records to their customers.
+        con.execute(
+            "insert into intermediate.int_identity_record_customers "
+            "select 'events.events:' || event_id, unified_customer_id from bench.events_delta"
         )
         rows = con.execute("select count(*) from bench.events_delta").fetchall()[0][0]
     return {"seconds": time.perf_counter() - start, "rows": rows}

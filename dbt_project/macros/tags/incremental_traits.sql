@@ -5,11 +5,11 @@
     A customer is recomputed when, since the previous build, it has a fact that was loaded
     (ingested_at after the previous watermark), that entered the as-of horizon (occurred between
     the previous and the current as_of), or that left one of the windows (occurred in
-    (previous as_of - window, as_of - window]); or when one of its records moved to or from it
-    (a merge, a split, an identifier that stopped linking): the post-hook keeps the record ->
-    customer map each build used in <model>__records and the next build compares. Everything is
+    (previous as_of - window, as_of - window]); or when its set of records changed (a merge, a
+    split, an identifier that stopped linking, a new record): each row keeps a fingerprint of the
+    customer's records (the xor of their hashes) and the next build compares. Everything is
     recomputed (a full run) on --full-refresh, on the first build, when the aggregates changed
-    (traits_hash), when as_of went back in time or when the record map is missing. Recomputing a customer from all its facts, not adding deltas, keeps
+    (traits_hash), when as_of went back in time or when the table predates a state column. Recomputing a customer from all its facts, not adding deltas, keeps
     distinct counts, modes and late facts exact; the test
     assert_customer_traits_match_full_recompute checks the result against a full recompute.
 -#}
@@ -25,6 +25,17 @@
     {%- do fact_names.append(tag.definition.fact) -%}
 {%- endfor -%}
 with
+
+{# Which records each customer has now: a change of the set changes the fingerprint. #}
+fingerprints__ as (
+
+    select
+        unified_customer_id,
+        {{ cdp_tag_records_fingerprint('record_id') }} as records_fingerprint
+    from {{ ref('int_identity_record_customers') }}
+    group by unified_customer_id
+
+),
 
 {%- if previous is none %}
 
@@ -43,20 +54,6 @@ traits__ as (
 previous__ as (
 
     select * from {{ previous.relation }}
-
-),
-
-{#- Records whose customer changed since the previous build (merges, splits, exclusions). -#}
-moved_records__ as (
-
-    select
-        current_records.unified_customer_id as current_customer_id,
-        previous_records.unified_customer_id as previous_customer_id
-    from {{ ref('int_identity_record_customers') }} as current_records
-    full outer join {{ cdp_traits_records_relation() }} as previous_records
-        on current_records.record_id = previous_records.record_id
-    where current_records.unified_customer_id
-        is distinct from previous_records.unified_customer_id
 
 ),
 
@@ -81,15 +78,12 @@ affected__ as (
     union
     {%- endfor %}
 
-    select current_customer_id as unified_customer_id
-    from moved_records__
-    where current_customer_id is not null
-
-    union
-
-    select previous_customer_id as unified_customer_id
-    from moved_records__
-    where previous_customer_id is not null
+    select coalesce(fingerprints__.unified_customer_id, previous__.unified_customer_id)
+        as unified_customer_id
+    from fingerprints__
+    full outer join previous__
+        on fingerprints__.unified_customer_id = previous__.unified_customer_id
+    where fingerprints__.records_fingerprint is distinct from previous__.records_fingerprint
 
 ),
 
@@ -138,12 +132,15 @@ final as (
 
     select
         traits__.*,
+        fingerprints__.records_fingerprint,
         {{ as_of }} as as_of,
         (select max(ingested_at) from watermark__) as facts_watermark,
         '{{ traits_hash }}' as traits_hash,
         {{ cdp_tag_timestamp(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as computed_at,
         {{ "'full'" if previous is none else "'incremental'" }} as refresh_mode
     from traits__
+    left join fingerprints__
+        on traits__.unified_customer_id = fingerprints__.unified_customer_id
 
 )
 
@@ -166,19 +163,13 @@ select * from final
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(previous) | map(attribute='name')
         | map('lower') | list -%}
-    {%- for required in ['as_of', 'facts_watermark', 'traits_hash'] -%}
+    {%- for required in ['as_of', 'facts_watermark', 'traits_hash', 'records_fingerprint'] -%}
         {%- if required not in columns -%}
             {{ log("Tag traits of " ~ this ~ ": full recompute (the table predates column "
                 ~ required ~ ")", info=true) }}
             {{ return(none) }}
         {%- endif -%}
     {%- endfor -%}
-    {%- set records = cdp_traits_records_relation() -%}
-    {%- if adapter.get_relation(records.database, records.schema, records.identifier) is none -%}
-        {{ log("Tag traits of " ~ this ~ ": full recompute (no record map " ~ records ~ ")",
-            info=true) }}
-        {{ return(none) }}
-    {%- endif -%}
     {%- set state = run_query(
         "select max(traits_hash), count(distinct traits_hash), max(as_of) <= " ~ as_of
         ~ ", cast(max(as_of) as " ~ dbt.type_string() ~ "), cast(coalesce(max(facts_watermark), "
@@ -199,25 +190,20 @@ select * from final
     }) }}
 {%- endmacro %}
 
-{#- The record -> customer map the previous build of the traits used. -#}
-{% macro cdp_traits_records_relation() -%}
-    {{ return(this.incorporate(path={"identifier": this.identifier ~ "__records"})) }}
+{#-
+    An order-independent fingerprint of a set of record ids: the xor of their 64-bit hashes. Two
+    different sets share one with probability 2^-64.
+-#}
+{% macro cdp_tag_records_fingerprint(record_id) -%}
+    {{ return(adapter.dispatch('cdp_tag_records_fingerprint', 'cdp')(record_id)) }}
 {%- endmacro %}
 
-{#-
-    Post-hook SQL of an incremental traits model (given as "{{ cdp_traits_records_hook(n) }}"
-    strings, so that it renders when the model runs): step 0 drops, step 1 rebuilds the record
-    map this build used.
--#}
-{% macro cdp_traits_records_hook(step) -%}
-    {%- set records = cdp_traits_records_relation() -%}
-    {%- if step == 0 -%}
-        {{ return("drop table if exists " ~ records) }}
-    {%- endif -%}
-    {{ return(
-        "create table " ~ records ~ " as select record_id, unified_customer_id from "
-        ~ ref('int_identity_record_customers')
-    ) }}
+{% macro default__cdp_tag_records_fingerprint(record_id) -%}
+    {{ return("bit_xor(('x' || substr(md5(" ~ record_id ~ "), 1, 16))::bit(64)::bigint)") }}
+{%- endmacro %}
+
+{% macro duckdb__cdp_tag_records_fingerprint(record_id) -%}
+    {{ return("bit_xor(hash(" ~ record_id ~ "))") }}
 {%- endmacro %}
 
 {#- A timestamp the warehouse printed (2026-12-01 00:00:00.123+00) as a SQL literal. -#}
