@@ -66,6 +66,8 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	@mkdir -p data/warehouse
+	# sqlfluff compiles the dbt project, whose tag models read the compiled tag registry.
+	$(RUN) cdp tags compile
 	CDP_DUCKDB_PATH=$(CURDIR)/data/warehouse/sqlfluff.duckdb $(RUN) sqlfluff lint dbt_project/models
 
 # The tag registry: types, columns, allow-listed SQL, duplicates, cycles; then dbt must parse it.
