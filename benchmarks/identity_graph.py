@@ -28,27 +28,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from benchmarks.stages import STAGE_FLAG, emit, peak_mib, run_stage
 
 if TYPE_CHECKING:
     import numpy as np
 
     Edges = tuple[np.ndarray, np.ndarray]
 
-_STAGE = "--stage"
 PROJECT_DIR = Path(__file__).resolve().parents[1] / "tests" / "identity" / "cc_project"
 DATABASE = "identity_graph.duckdb"
 MODEL = "components"
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def synthetic_identity_graph(
@@ -125,7 +119,7 @@ def _generate(work: Path, persons: int, seed: int, declare_all: bool) -> dict:
         "nodes": nodes,
         "edge_rows": int(base[0].size),
         "delta_rows": int(delta[0].size),
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_mib(),
     }
 
 
@@ -164,7 +158,7 @@ def _scipy(work: Path) -> dict:
         "nodes": int(ids.size),
         "edges": int(size),
         "components": int(components),
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_mib(),
     }
 
 
@@ -225,19 +219,12 @@ def _dbt(work: Path) -> dict:
     return dict(zip(columns, row, strict=True)) | {
         "dbt_seconds": dbt_seconds,
         "differing_nodes_vs_scipy": differing,
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_mib(),
     }
 
 
 def _run_stage(work: Path, *args: str) -> dict:
-    process = subprocess.run(
-        [sys.executable, "-m", "benchmarks.identity_graph", "--work", str(work), _STAGE, *args],
-        capture_output=True,
-        text=True,
-    )
-    if process.returncode != 0:
-        raise SystemExit(f"stage {args[0]} failed:\n{process.stderr[-4000:]}")
-    return json.loads(process.stdout.strip().splitlines()[-1])
+    return run_stage("benchmarks.identity_graph", ["--work", str(work), STAGE_FLAG, *args])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -247,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--declare-all-nodes", action="store_true", help="a self-loop per node")
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
-    parser.add_argument(_STAGE, nargs="+", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(STAGE_FLAG, nargs="+", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.stage:
@@ -256,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
             result = _generate(args.work, int(rest[0]), int(rest[1]), rest[2] == "1")
         else:
             result = {"scipy": _scipy, "apply_delta": _apply_delta, "dbt": _dbt}[kind](args.work)
-        print(json.dumps(result))
+        emit(result)
         return
 
     with tempfile.TemporaryDirectory(prefix="cdp-identity-graph-") as scratch:

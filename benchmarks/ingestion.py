@@ -11,20 +11,12 @@ stage in its own process so one does not hide another.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-_STAGE = "--stage"
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from benchmarks.stages import STAGE_FLAG, emit, peak_mib, run_stage
 
 
 def _generate(persons: int, seed: int, out: Path) -> dict:
@@ -32,7 +24,7 @@ def _generate(persons: int, seed: int, out: Path) -> dict:
 
     start = time.perf_counter()
     generate(persons=persons, seed=seed, out=out)
-    return {"seconds": time.perf_counter() - start, "peak_mib": _peak_mib()}
+    return {"seconds": time.perf_counter() - start, "peak_mib": peak_mib()}
 
 
 def _load(data: Path) -> dict:
@@ -52,7 +44,7 @@ def _load(data: Path) -> dict:
         with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
             read = con.execute(f"select sum(rows_read) from raw_{name}.loaded_files").fetchall()
         results[name] = {"seconds": seconds, "rows_read": int(read[0][0] or 0)}
-    return {"sources": results, "peak_mib": _peak_mib()}
+    return {"sources": results, "peak_mib": peak_mib()}
 
 
 def _dlt_alone(data: Path) -> dict:
@@ -85,7 +77,7 @@ def _dlt_alone(data: Path) -> dict:
             seconds += time.perf_counter() - start
             total_rows += arrow.num_rows
         results[name] = {"seconds": seconds, "rows": total_rows}
-    return {"sources": results, "peak_mib": _peak_mib()}
+    return {"sources": results, "peak_mib": peak_mib()}
 
 
 def _run_stage(stage: str, persons: int, seed: int, data: Path) -> dict:
@@ -95,26 +87,8 @@ def _run_stage(stage: str, persons: int, seed: int, data: Path) -> dict:
     }
     for name in ("CDP_LANDING_DIR", "CDP_DLT_PIPELINES_DIR", "CDP_GROUND_TRUTH_DIR"):
         env.pop(name, None)
-    output = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.ingestion",
-            _STAGE,
-            stage,
-            "--persons",
-            str(persons),
-            "--seed",
-            str(seed),
-            "--data",
-            str(data),
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    args = [STAGE_FLAG, stage, "--persons", str(persons), "--seed", str(seed), "--data", str(data)]
+    return run_stage("benchmarks.ingestion", args, env)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -122,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--data", type=Path, default=None, help="work folder (default: a temp dir)")
-    parser.add_argument(_STAGE, choices=["generate", "load", "dlt_alone"], default=None)
+    parser.add_argument(STAGE_FLAG, choices=["generate", "load", "dlt_alone"], default=None)
     args = parser.parse_args(argv)
 
     if args.stage:
@@ -132,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.stage == "generate"
             else stage(args.data)
         )
-        print(json.dumps(result))
+        emit(result)
         return
 
     with tempfile.TemporaryDirectory(prefix="cdp-bench-") as scratch:

@@ -50,11 +50,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from benchmarks.stages import STAGE_FLAG, emit, peak_mib, run_stage
+
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-_STAGE = "--stage"
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 PROJECT = "dbt_project"
 DATABASE = "warehouse.duckdb"
@@ -339,10 +340,6 @@ from customers_scored
 """
 
 
-def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
-
-
 def _as_of_sql(as_of: str) -> str:
     return f"cast('{as_of} 00:00:00+00' as timestamp with time zone)"
 
@@ -557,7 +554,7 @@ def _generate(work: Path, events: int, customers: int, seed: int, as_of: str) ->
         "seconds": time.perf_counter() - start,
         "counts": counts,
         "mib": database.stat().st_size / 2**20,
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_mib(),
     }
 
 
@@ -569,7 +566,7 @@ def _hand_written(work: Path, as_of: str) -> dict:
         con.execute(HAND_WRITTEN_SQL.format(as_of=_as_of_sql(as_of)))
         seconds = time.perf_counter() - start
         rows = con.execute("select count(*) from bench.hand_written").fetchall()[0][0]
-    return {"seconds": seconds, "rows": rows, "peak_mib": _peak_mib()}
+    return {"seconds": seconds, "rows": rows, "peak_mib": peak_mib()}
 
 
 def _dbt(work: Path, as_of: str, *args: str) -> dict:
@@ -605,7 +602,7 @@ def _dbt(work: Path, as_of: str, *args: str) -> dict:
         "output": process.stdout[-4000:],
         "wall": wall,
         "nodes": nodes,
-        "peak_mib": _peak_mib(resource.RUSAGE_CHILDREN),
+        "peak_mib": peak_mib(resource.RUSAGE_CHILDREN),
     }
 
 
@@ -746,14 +743,7 @@ STAGES = {
 
 
 def _run_stage(work: Path, *args: str) -> dict:
-    process = subprocess.run(
-        [sys.executable, "-m", "benchmarks.tags", "--work", str(work), _STAGE, *args],
-        capture_output=True,
-        text=True,
-    )
-    if process.returncode != 0:
-        raise SystemExit(f"stage {args[0]} failed:\n{process.stderr[-4000:]}{process.stdout}")
-    return json.loads(process.stdout.strip().splitlines()[-1])
+    return run_stage("benchmarks.tags", ["--work", str(work), STAGE_FLAG, *args])
 
 
 def _best(runs: list[dict]) -> dict:
@@ -774,7 +764,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per step; the best counts")
     parser.add_argument("--work", type=Path, default=None, help="work folder (default: a temp dir)")
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
-    parser.add_argument(_STAGE, nargs="+", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(STAGE_FLAG, nargs="+", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.stage:
@@ -787,7 +777,7 @@ def main(argv: list[str] | None = None) -> None:
             result = _apply_delta(args.work)
         else:
             result = STAGES[kind](args.work, rest[0])
-        print(json.dumps(result, default=str))
+        emit(result)
         return
 
     with tempfile.TemporaryDirectory(prefix="cdp-tags-bench-") as scratch:

@@ -13,20 +13,13 @@ clock starts (~7 s once per process, paid at the first check of a Dagster run).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-_STAGE = "--stage"
+from benchmarks.stages import STAGE_FLAG, emit, peak_mib, run_stage
+
 DEFAULT_SUITES = ("raw_events.events", "staging.stg_events__events")
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _suite(name: str):  # type: ignore[no-untyped-def]
@@ -54,7 +47,7 @@ def _validate(name: str, chunk_rows: int) -> dict:
         batch_parameters={"dataframe": pd.DataFrame({"k": ["a"]})}
     ).validate(key_not_null("k"))
     warm_up = time.perf_counter() - started
-    baseline = _peak_mib()
+    baseline = peak_mib()
     outcome = validate_suite(_suite(name), get_settings().duckdb_path, chunk_rows=chunk_rows)
     return {
         "suite": name,
@@ -64,7 +57,7 @@ def _validate(name: str, chunk_rows: int) -> dict:
         "expectations": len(outcome.outcomes),
         "seconds": outcome.seconds,
         "gx_warm_up_seconds": warm_up,
-        "peak_mib": _peak_mib(),
+        "peak_mib": peak_mib(),
         "peak_mib_before": baseline,
         "passed": {s: outcome.passed(s) for s in (CRITICAL, WARNING)},
     }
@@ -124,14 +117,7 @@ def _run_stage(data: Path, *args: str) -> dict:
         "CDP_GROUND_TRUTH_DIR",
     ):
         env.pop(name, None)
-    output = subprocess.run(
-        [sys.executable, "-m", "benchmarks.validation", "--data", str(data), _STAGE, *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_stage("benchmarks.validation", ["--data", str(data), STAGE_FLAG, *args], env)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -141,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--suites", default=",".join(DEFAULT_SUITES))
     parser.add_argument("--chunk-rows", default="500000", help="comma-separated chunk sizes")
-    parser.add_argument(_STAGE, nargs="+", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(STAGE_FLAG, nargs="+", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.stage:
@@ -150,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
             result = _prepare(int(rest[0]), int(rest[1]))
         else:
             result = _validate(rest[0], int(rest[1]))
-        print(json.dumps(result))
+        emit(result)
         return
 
     data = args.data.resolve()
