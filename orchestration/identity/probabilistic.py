@@ -43,6 +43,7 @@ from orchestration.identity.matching_config import (
     PhoneComparison,
     rule_label,
 )
+from orchestration.warehouse_tables import ARROW_BATCH, quote, relation, replacing_table
 
 PROFILES_TABLE = ("intermediate", "int_identity_profiles")
 OUTPUT_TABLE = ("identity", "probabilistic_pairs")
@@ -119,14 +120,6 @@ class MatchingResult:
         return self.skipped_reason is None
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _relation(schema_table: tuple[str, str]) -> str:
-    return ".".join(_quote(part) for part in schema_table)
-
-
 # --- (a) input ---------------------------------------------------------------------------------
 
 
@@ -151,9 +144,9 @@ def read_profiles(
     missing = [column for column in wanted if column not in present]
     if missing:
         raise ProfilesTableError(f"{schema}.{name} lacks columns: {', '.join(missing)}")
-    select = ", ".join(_quote(column) for column in wanted)
+    select = ", ".join(quote(column) for column in wanted)
     profiles = con.sql(
-        f"select {select} from {_relation(table)} order by record_id"
+        f"select {select} from {relation(table)} order by record_id"
     ).to_arrow_table()
     record_ids = profiles.column("record_id")
     null_keys = record_ids.null_count + profiles.column("cluster_id").null_count
@@ -188,8 +181,8 @@ def count_block_pairs(
     Counted from block sizes, without forming the pairs, so it is cheap even when the answer is
     too large to score. With ``other_clusters_only`` pairs inside one cluster are not counted.
     """
-    columns = ", ".join(_quote(column) for column in rule)
-    not_null = " and ".join(f"{_quote(column)} is not null" for column in rule)
+    columns = ", ".join(quote(column) for column in rule)
+    not_null = " and ".join(f"{quote(column)} is not null" for column in rule)
     within = "sum(records * (records - 1) // 2)" if other_clusters_only else "0"
     sql = f"""
         with per_cluster as (
@@ -456,9 +449,6 @@ def write_pairs(
     table: tuple[str, str] = OUTPUT_TABLE,
 ) -> None:
     """Replace the output table: build ``<table>__new``, then drop and rename in one transaction."""
-    schema, name = table
-    staging = (schema, f"{name}__new")
-    columns = ", ".join(f"{_quote(column)} {type_}" for column, type_ in OUTPUT_COLUMNS.items())
     data = pa.table(
         {
             "record_id_l": pa.array([p.record_id_l for p, _ in decided], pa.string()),
@@ -470,27 +460,12 @@ def write_pairs(
             "status": pa.array([status for _, status in decided], pa.string()),
         }
     )
-    con.execute(f"create schema if not exists {_quote(schema)}")
-    con.execute(f"drop table if exists {_relation(staging)}")
-    con.execute(f"create table {_relation(staging)} ({columns})")
-    con.register("__probabilistic_pairs_arrow", data)
-    try:
-        con.execute(
-            f"insert into {_relation(staging)} select record_id_l, record_id_r, cluster_id_l, "
-            "cluster_id_r, match_probability, match_weight, status, ?, ? "
-            "from __probabilistic_pairs_arrow",
-            [model_version, scored_at],
-        )
-    finally:
-        con.unregister("__probabilistic_pairs_arrow")
-    con.execute("begin transaction")
-    try:
-        con.execute(f"drop table if exists {_relation(table)}")
-        con.execute(f"alter table {_relation(staging)} rename to {_quote(name)}")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    select = (
+        "select record_id_l, record_id_r, cluster_id_l, cluster_id_r, match_probability, "
+        f"match_weight, status, ?, ? from {ARROW_BATCH}"
+    )
+    with replacing_table(con, table, OUTPUT_COLUMNS, data, select, [model_version, scored_at]):
+        pass
 
 
 # --- one run -----------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ from sklearn.calibration import calibration_curve
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from orchestration.warehouse_tables import ARROW_BATCH, quote, relation, replacing_table
+
 MODEL_NAME = "purchase_propensity_30d"
 FEATURES_TABLE = ("marts", "fct_customer_features")
 ORDERS_TABLE = ("intermediate", "int_orders_attributed")
@@ -165,14 +167,6 @@ class PropensityResult:
         return self.auc > self.baseline_auc
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _relation(table: tuple[str, str]) -> str:
-    return ".".join(_quote(part) for part in table)
-
-
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"{moment} has no time zone; as_of and data_end are instants")
@@ -257,8 +251,7 @@ def read_cutoffs(
 ) -> list[datetime]:
     """The distinct as_of values of the feature table, oldest first."""
     rows = con.execute(
-        f"select distinct epoch_us(as_of) from {_relation(table)} "
-        "where as_of is not null order by 1"
+        f"select distinct epoch_us(as_of) from {relation(table)} where as_of is not null order by 1"
     ).fetchall()
     return [_from_us(row[0]) for row in rows]
 
@@ -271,7 +264,7 @@ def read_data_end(
     missing = [c for c in ("unified_customer_id", "ordered_at", "is_cancelled") if c not in present]
     if missing:
         raise PropensityDataError(f"{'.'.join(table)} lacks columns: {', '.join(missing)}")
-    value = con.execute(f"select max(epoch_us(ordered_at)) from {_relation(table)}").fetchone()[0]
+    value = con.execute(f"select max(epoch_us(ordered_at)) from {relation(table)}").fetchone()[0]
     if value is None:
         raise PropensityDataError(f"{'.'.join(table)} has no orders: pass data_end explicitly")
     return _from_us(value)
@@ -294,20 +287,20 @@ def load_rows(
     the label of labelled cut-offs only. The fixed order makes training reproducible.
     """
     casts = ",\n            ".join(
-        f"cast(features.{_quote(name)} as double) as {_quote(name)}" for name in features
+        f"cast(features.{quote(name)} as double) as {quote(name)}" for name in features
     )
     sql = f"""
         with
 
         features as (
-            select * from {_relation(features_table)}
+            select * from {relation(features_table)}
             where list_contains($cutoffs, epoch_us(as_of))
         ),
 
         orders as (
             -- a null flag is not a cancellation: the order happened as far as anyone knows
             select unified_customer_id, epoch_us(ordered_at) as ordered_us
-            from {_relation(orders_table)}
+            from {relation(orders_table)}
             where is_cancelled is not true and unified_customer_id is not null
         ),
 
@@ -525,8 +518,6 @@ def write_outputs(
     ``scores`` holds unified_customer_id, score and decile; the other columns come from ``run``.
     The run row replaces any earlier row of the same (model_name, model_version, as_of).
     """
-    schema, name = scores_table
-    staging = (schema, f"{name}__new")
     data = pa.table(
         {
             "unified_customer_id": pa.array(scores["unified_customer_id"].tolist(), pa.string()),
@@ -534,42 +525,26 @@ def write_outputs(
             "decile": pa.array(scores["decile"].to_numpy(), pa.int32()),
         }
     )
-    columns = ", ".join(f"{_quote(c)} {t}" for c, t in SCORES_COLUMNS.items())
-    for target in {schema, runs_table[0]}:
-        con.execute(f"create schema if not exists {_quote(target)}")
-    con.execute(f"drop table if exists {_relation(staging)}")
-    con.execute(f"create table {_relation(staging)} ({columns})")
-    con.register("__propensity_scores_arrow", data)
-    try:
-        con.execute(
-            f"insert into {_relation(staging)} select unified_customer_id, ?, ?, ?, score, "
-            "decile, ? from __propensity_scores_arrow order by decile desc, score desc, "
-            "unified_customer_id",
-            [run["model_name"], run["model_version"], run["as_of"], run["trained_at"]],
-        )
-    finally:
-        con.unregister("__propensity_scores_arrow")
-    run_columns = ", ".join(f"{_quote(c)} {t}" for c, t in RUNS_COLUMNS.items())
-    names = ", ".join(_quote(c) for c in RUNS_COLUMNS)
+    select = (
+        f"select unified_customer_id, ?, ?, ?, score, decile, ? from {ARROW_BATCH} "
+        "order by decile desc, score desc, unified_customer_id"
+    )
+    params = [run["model_name"], run["model_version"], run["as_of"], run["trained_at"]]
+    run_columns = ", ".join(f"{quote(c)} {t}" for c, t in RUNS_COLUMNS.items())
+    names = ", ".join(quote(c) for c in RUNS_COLUMNS)
     placeholders = ", ".join("?" for _ in RUNS_COLUMNS)
-    con.execute("begin transaction")
-    try:
-        con.execute(f"drop table if exists {_relation(scores_table)}")
-        con.execute(f"alter table {_relation(staging)} rename to {_quote(name)}")
-        con.execute(f"create table if not exists {_relation(runs_table)} ({run_columns})")
+    con.execute(f"create schema if not exists {quote(runs_table[0])}")
+    with replacing_table(con, scores_table, SCORES_COLUMNS, data, select, params):
+        con.execute(f"create table if not exists {relation(runs_table)} ({run_columns})")
         con.execute(
-            f"delete from {_relation(runs_table)} "
+            f"delete from {relation(runs_table)} "
             "where model_name = ? and model_version = ? and as_of = ?",
             [run["model_name"], run["model_version"], run["as_of"]],
         )
         con.execute(
-            f"insert into {_relation(runs_table)} ({names}) values ({placeholders})",
+            f"insert into {relation(runs_table)} ({names}) values ({placeholders})",
             [run[column] for column in RUNS_COLUMNS],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
 # --- one run -----------------------------------------------------------------------------------
