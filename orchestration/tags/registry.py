@@ -58,8 +58,13 @@ VALUE_KIND = {
     "timestamp": TIMESTAMP,
     "text": TEXT,
 }
-COLUMN_TYPES = {"number": NUMBER, "text": TEXT, "boolean": BOOLEAN, "timestamp": TIMESTAMP}
-COLUMN_TYPES["date"] = DATE
+COLUMN_TYPES = {
+    "number": NUMBER,
+    "text": TEXT,
+    "boolean": BOOLEAN,
+    "timestamp": TIMESTAMP,
+    "date": DATE,
+}
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 ENUM_VALUE = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 # Names that would clash with the columns every tag model carries.
@@ -572,23 +577,23 @@ def _check_tag(
         # The tag itself is in the checker's scope so that a self reference is reported as one
         # (by refer below), not as an unknown column.
         check_scope = {**rule_scope, spec.name: VALUE_KIND[spec.value_type]}
-        if kind == "case":
+        case = Case.model_validate(body) if kind == "case" else None
+        if case is not None:
             # Each condition on its own first: spliced into "when (...)" unchecked, a condition
             # such as "x > 1) then 'other' when (true" would add branches (and values) of its own.
-            for number, branch in enumerate(Case.model_validate(body).when, start=1):
+            for number, branch in enumerate(case.when, start=1):
                 condition = _checked(branch.condition, check_scope, f"case condition {number}")
                 if condition.kind not in (BOOLEAN, "null"):
                     raise ValueError(
                         f"case condition {number} must be a condition, but it is {condition.kind}"
                     )
-        text = body if kind == "expression" else _case_sql(Case.model_validate(body))
+        text = body if case is None else _case_sql(case)
         if not isinstance(text, str):
             raise ValueError("an expression is a string of SQL")
         checked = _checked(text, check_scope, kind)
         for name in checked.columns:
             refer(name)
-        if kind == "case":
-            case = Case.model_validate(body)
+        if case is not None:
             values = [w.value for w in case.when] + (
                 [case.otherwise] if case.otherwise is not None else []
             )
