@@ -20,10 +20,7 @@
 {%- set aggregates = cdp_tag_list(kinds=['aggregate'], refresh=refresh) -%}
 {%- set traits_hash = registry.traits_hash -%}
 {%- set previous = cdp_incremental_traits_previous(refresh, traits_hash, as_of) -%}
-{%- set fact_names = [] -%}
-{%- for tag in aggregates if tag.definition.fact not in fact_names -%}
-    {%- do fact_names.append(tag.definition.fact) -%}
-{%- endfor -%}
+{%- set fact_names = aggregates | map(attribute='definition.fact') | unique | list -%}
 with
 
 {# Which records each customer has now: a change of the set changes the fingerprint. #}

@@ -14,10 +14,7 @@
 {% macro cdp_tag_traits_sql(as_of, refresh=none, customers=none) -%}
 {%- set registry = cdp_tags() -%}
 {%- set aggregates = cdp_tag_list(kinds=['aggregate'], refresh=refresh) -%}
-{%- set fact_names = [] -%}
-{%- for tag in aggregates if tag.definition.fact not in fact_names -%}
-    {%- do fact_names.append(tag.definition.fact) -%}
-{%- endfor -%}
+{%- set fact_names = aggregates | map(attribute='definition.fact') | unique | list -%}
 {%- if fact_names | length == 0 -%}
     select
         cast(null as {{ dbt.type_string() }}) as unified_customer_id
