@@ -31,7 +31,8 @@ from ingestion.sample_data.writers import Output, connect
 
 __all__ = ["Manifest", "default_start_date", "generate", "load_manifest"]
 
-GENERATOR_VERSION = 1
+# 2: persons prefer product categories (orders, views); Segment consent preference events.
+GENERATOR_VERSION = 2
 
 
 @dataclass(frozen=True)

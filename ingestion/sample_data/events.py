@@ -22,11 +22,18 @@ import pyarrow.compute as pc
 
 from ingestion.sample_data import identifiers as ids
 from ingestion.sample_data import settings as S
-from ingestion.sample_data.orders import CNY_PER_UNIT, CURRENCY, _country_index
+from ingestion.sample_data.orders import (
+    CNY_PER_UNIT,
+    CURRENCY,
+    _country_index,
+    product_affinity,
+)
 from ingestion.sample_data.persons import COUNTRIES, People, rng_for
 from ingestion.sample_data.writers import Output, json_obj
 
 TYPES = ("identify", "page", "screen", "track")
+# Segment's consent event (Consent Management): preferences in context.consent.
+CONSENT_EVENT = "Segment Consent Preference Updated"
 TRACK_EVENTS = (
     "Product Viewed",
     "Product List Viewed",
@@ -38,6 +45,7 @@ TRACK_EVENTS = (
     "Checkout Started",
     "Order Completed",
     "Signed Up",
+    CONSENT_EVENT,
 )
 BROWSE_TRACK_WEIGHTS = (0.45, 0.15, 0.15, 0.12, 0.04, 0.06, 0.03)  # first 7 of TRACK_EVENTS
 PAGES = ("Home", "Category", "Product", "Search", "Cart", "Checkout", "Account")
@@ -427,13 +435,14 @@ def _simulate(
             "type_i": type_i,
             "track_i": track_i,
             "page_i": page_i,
-            "product_i": rng.choice(
-                S.N_PRODUCTS,
-                size=n_e,
-                p=con.sql("SELECT popularity FROM products ORDER BY product_i").fetchnumpy()[
+            # The product of product events: the person's preferred categories or popularity.
+            "product_i": product_affinity(
+                seed,
+                n,
+                con.sql("SELECT popularity FROM products ORDER BY product_i").fetchnumpy()[
                     "popularity"
                 ],
-            ),
+            ).draw(rng.random(n_e), e_person),
             "order_o": s_order[e_sess],
             "ts": ts,
             "sent": sent,
@@ -488,10 +497,120 @@ def _simulate(
     return _compact(events), _compact(rows), dev, notes
 
 
+# --- consent preference updates (Segment Consent Management) -----------------------------
+CONSENT_TRACK_I = TRACK_EVENTS.index(CONSENT_EVENT)
+# Share of persons with identified web/app events who set their preferences in a consent banner,
+# the chance each category is granted then, and the share who change their mind later (a
+# withdrawal of email and possibly more) or re-send the same choice (no change to record).
+CONSENT_PERSON_SHARE = 0.08
+CONSENT_GRANT_PROBABILITY = {"email": 0.75, "sms": 0.45, "advertising": 0.55, "analytics": 0.8}
+CONSENT_WITHDRAW_SHARE = 0.3
+CONSENT_RESEND_SHARE = 0.1
+_CONSENT_STREAM = 101  # own random stream: the other events do not change
+
+
+def _add_consent_events(
+    events: pa.Table, rows: pa.Table, w: Any, seed: int
+) -> tuple[pa.Table, pa.Table, int]:
+    """Add "Segment Consent Preference Updated" track events for a few identified persons.
+
+    Each is sent on a device and under the userId of one of the person's identified events, a
+    few seconds after it; some persons later withdraw (email always, other categories by
+    chance), some re-send an identical choice. The preferences ride in the new columns
+    ``consent_<category>`` (null on every other event) and become
+    ``context.consent.categoryPreferences``. The new events are appended at the end of their
+    month's file (no new mess: never late, never resent, always parseable).
+    """
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, _CONSENT_STREAM])))
+    user_rec = events.column("user_rec").to_numpy()
+    mess = events.column("mess").to_numpy()
+    late = events.column("late").to_numpy(zero_copy_only=False)
+    pidx = events.column("pidx").to_numpy()
+    ts = events.column("ts").to_numpy()
+    eligible = np.flatnonzero((user_rec >= 0) & (mess == 0) & ~late)
+    shuffled = rng.permutation(eligible)
+    _, first = np.unique(pidx[shuffled], return_index=True)  # one random event per person
+    anchors = np.sort(shuffled[first])
+    anchors = anchors[rng.random(len(anchors)) < CONSENT_PERSON_SHARE]
+    n = len(anchors)
+    first_at = ts[anchors] + rng.integers(2_000, 60_000, n)
+    prefs = {c: rng.random(n) < p for c, p in CONSENT_GRANT_PROBABILITY.items()}
+    # Later updates: a withdrawal (email off, the rest kept or switched off at random) or the
+    # same choice again, days to weeks later, from the same device; none past the window.
+    later_at = first_at + (rng.exponential(30, n) * 86_400_000).astype(np.int64) + 60_000
+    kind = rng.random(n)
+    withdraw = (kind < CONSENT_WITHDRAW_SHARE) & (later_at < w.end * 1000)
+    resend = (kind >= 1 - CONSENT_RESEND_SHARE) & (later_at < w.end * 1000)
+    second = withdraw | resend
+    later_prefs = {
+        c: np.where(withdraw, False if c == "email" else prefs[c] & (rng.random(n) < 0.5), prefs[c])
+        for c in prefs
+    }
+    source = np.r_[anchors, anchors[second]]
+    new_ts = np.r_[first_at, later_at[second]]
+    new = events.take(pa.array(source))
+    m = len(source)
+    replace = {
+        "e": np.arange(events.num_rows, events.num_rows + m),
+        "type_i": np.full(m, TYPES.index("track")),
+        "track_i": np.full(m, CONSENT_TRACK_I),
+        "page_i": np.full(m, PAGES.index("Account")),
+        "order_o": np.full(m, -1),
+        "ts": new_ts,
+        "sent": new_ts + rng.integers(50, 3000, m),
+        "mess": np.zeros(m),
+        "late": np.zeros(m, dtype=bool),
+        "message_id": uuid_strings(rng, m),
+    }
+    for name, values in replace.items():
+        column = pa.array(values) if isinstance(values, np.ndarray) else values
+        if pa.types.is_integer(new.schema.field(name).type):
+            column = column.cast(pa.int64())
+        new = new.set_column(new.schema.get_field_index(name), name, column)
+    for category in prefs:
+        values = np.r_[prefs[category], later_prefs[category][second]]
+        new = new.append_column(f"consent_{category}", pa.array(values))
+        events = events.append_column(f"consent_{category}", pa.nulls(events.num_rows, pa.bool_()))
+    widened = pa.schema(
+        [f.with_type(pa.int64()) if pa.types.is_integer(f.type) else f for f in events.schema]
+    )
+    events = _compact(pa.concat_tables([events.cast(widened), new.cast(widened)]))
+    # Appended after everything else in their month's file, in time order.
+    file_m = w.month_of(new_ts // 1000)
+    order = np.lexsort((new_ts, file_m))
+    start = int(pc.max(rows.column("seq")).as_py()) + 1 if rows.num_rows else 0
+    added = pa.table(
+        {
+            "seq": np.arange(start, start + m),
+            "e": replace["e"][order],
+            "file_m": file_m[order],
+            "copy": np.zeros(m, dtype=bool),
+        }
+    )
+    widened_rows = pa.schema(
+        [f.with_type(pa.int64()) if pa.types.is_integer(f.type) else f for f in rows.schema]
+    )
+    rows = _compact(pa.concat_tables([rows.cast(widened_rows), added.cast(widened_rows)]))
+    return events, rows, int(m)
+
+
+def _with_consent_context(context: str) -> str:
+    """The context SQL with ``consent.categoryPreferences`` merged in on consent events."""
+    preferences = ", ".join(
+        f"'{category}': consent_{category}" for category in CONSENT_GRANT_PROBABILITY
+    )
+    consent = f"to_json({{'consent': {{'categoryPreferences': {{{preferences}}}}}}})"
+    return (
+        f"CASE WHEN type_i = 3 AND track_i = {CONSENT_TRACK_I} "
+        f"THEN json_merge_patch({context}, {consent}) ELSE {context} END"
+    )
+
+
 def generate_events(out: Output, people: People, seed: int) -> None:
     con = out.con
     w = people.window
     events, rows, dev, notes = _simulate(con, people, seed)
+    events, rows, notes["consent_preference_updates"] = _add_consent_events(events, rows, w, seed)
     con.register("_events", events)
     con.execute("CREATE OR REPLACE TABLE ev AS SELECT * FROM _events")
     con.unregister("_events")
@@ -610,6 +729,7 @@ def _line_sql() -> str:
     )
     page_json = f"to_json({page_struct})::VARCHAR"
     context = f"(ctx_head || CASE WHEN platform = 0 THEN {page_json} ELSE '' END || ctx_tail)::JSON"
+    context = _with_consent_context(context)
     price = "((greatest(round(price_cny / fx / 100), 1) * 100 - 1)::DECIMAL(38, 0) / 100)"
     price = f"({price})::DECIMAL(18, 2)"
     total = "((total_cents::DECIMAL(38, 0) / 100)::DECIMAL(18, 2))"
@@ -620,6 +740,7 @@ def _line_sql() -> str:
     properties = (
         f"CASE WHEN type_i = 1 THEN ({page_json})::JSON "
         f"WHEN type_i <> 3 THEN NULL "
+        f"WHEN track_i = {CONSENT_TRACK_I} THEN '{{}}'::JSON "
         f"WHEN track_i IN (0, 2, 4) THEN to_json({product}) "
         f"WHEN track_i = 1 THEN to_json({{'category': category}}) "
         f"WHEN track_i = 3 THEN to_json({{'query': {ids.sql_list(SEARCHES)}[search_i + 1]}}) "

@@ -12,9 +12,17 @@ a unionid, so the order links the follower to the buyer's CRM id, email or phone
 and mini-program buyers who do not follow, carry none. The accounts come from
 ``wechat.draw_follower_accounts`` on a fresh copy of the ``wechat`` stream (the orders stream is
 untouched).
+
+Products: each person prefers one or two categories (:func:`product_affinity`, a stream of its
+own); their order lines, and their product views in the events, come from those categories for
+``PREFERRED_CATEGORY_SHARE`` of the draws and from the catalogue by popularity otherwise. The
+draw is an inverse-CDF lookup of the same uniforms ``rng.choice(p=popularity)`` took, so every
+other column of a seed is unchanged.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -103,13 +111,66 @@ MINI_PROGRAM = CHANNELS.index("mini_program")
 CHANNEL_WEIGHTS = {"CN": (0.35, 0.15, 0.25, 0.25), "other": (0.40, 0.40, 0.20, 0.0)}
 COUPONS = ("WELCOME10", "DOUBLE11", "618SALE", "VIP20", "SPRING15", "FREESHIP")
 STATUS = tuple(S.ORDER_STATUS_WEIGHTS)
+# Id of the product-affinity random stream; persons._STREAMS holds 1-8 for the modules.
+AFFINITY_STREAM = 9
+
+
+def product_category_index() -> np.ndarray:
+    """Category index (into CATEGORIES) of each product, in product_i order."""
+    return np.arange(S.N_PRODUCTS) % len(CATEGORIES)
+
+
+@dataclass(frozen=True)
+class Affinity:
+    """Each person's preferred categories and the product CDF of every preference profile."""
+
+    first: np.ndarray  # (n,) category index
+    second: np.ndarray  # (n,) category index, -1 for persons with one preferred category
+    cdf: np.ndarray  # (n_categories**2, N_PRODUCTS); row first * n_categories + second-or-first
+
+    def profile(self, person: np.ndarray) -> np.ndarray:
+        """CDF row of each person index."""
+        second = np.where(self.second[person] >= 0, self.second[person], self.first[person])
+        return self.first[person] * len(CATEGORIES) + second
+
+    def draw(self, uniform: np.ndarray, person: np.ndarray) -> np.ndarray:
+        """Product index for each uniform draw in [0, 1) of a person (inverse CDF).
+
+        ``rng.choice(n, size, p=p)`` is ``cdf(p).searchsorted(rng.random(size), "right")``, so
+        with ``PREFERRED_CATEGORY_SHARE = 0`` this returns exactly what that call returned.
+        """
+        profile = self.profile(person)
+        product = np.empty(len(uniform), dtype=np.int64)
+        for row in np.unique(profile):
+            rows = profile == row
+            product[rows] = self.cdf[row].searchsorted(uniform[rows], side="right")
+        return product
+
+
+def product_affinity(seed: int, n: int, popularity: np.ndarray) -> Affinity:
+    """Preferred categories of persons ``0..n-1`` from the affinity stream, and the CDFs."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, AFFINITY_STREAM])))
+    n_cat = len(CATEGORIES)
+    first = rng.integers(0, n_cat, n)
+    two = rng.random(n) < S.TWO_PREFERRED_CATEGORIES_SHARE
+    second = np.where(two, (first + rng.integers(1, n_cat, n)) % n_cat, -1)
+    category = product_category_index()
+    share = S.PREFERRED_CATEGORY_SHARE
+    cdf = np.empty((n_cat * n_cat, S.N_PRODUCTS))
+    for a in range(n_cat):
+        for b in range(n_cat):
+            preferred = popularity * ((category == a) | (category == b))
+            weights = (1 - share) * popularity + share * preferred / preferred.sum()
+            row = weights.cumsum()
+            cdf[a * n_cat + b] = row / row[-1]
+    return Affinity(first=first, second=second, cdf=cdf)
 
 
 def build_products(con, seed: int) -> None:
     """The catalogue as DuckDB table ``products`` (pidx order, popularity weights)."""
     rng = rng_for(seed, "orders")
     cats = list(CATEGORIES)
-    cat = np.arange(S.N_PRODUCTS) % len(cats)
+    cat = product_category_index()
     noun = rng.integers(0, 1000, S.N_PRODUCTS)
     adj = rng.integers(0, len(ADJECTIVES), S.N_PRODUCTS)
     low = np.array([CATEGORIES[c][1][0] for c in cats])[cat]
@@ -208,13 +269,15 @@ def generate_orders(out: Output, people: People, seed: int) -> None:
     part = o_month // S.ORDER_FILE_MONTHS
     n_parts = int((w.n_months - 1) // S.ORDER_FILE_MONTHS + 1)
 
-    # Lines: 1-5 per order, popular products more often, a few negative quantities.
+    # Lines: 1-5 per order, from the buyer's preferred categories or by popularity (see
+    # product_affinity), a few negative quantities.
     products = con.sql("SELECT popularity, price_cny FROM products ORDER BY product_i")
     prod = products.fetchnumpy()
     n_lines = 1 + ids.draw(rng, n_orders, S.ORDER_LINES_WEIGHTS).astype(np.int64)
     l_order = np.repeat(np.arange(n_orders), n_lines)
     l_no = np.arange(len(l_order)) - np.repeat(np.cumsum(n_lines) - n_lines, n_lines) + 1
-    product = rng.choice(S.N_PRODUCTS, size=len(l_order), p=prod["popularity"])
+    affinity = product_affinity(seed, n, prod["popularity"])
+    product = affinity.draw(rng.random(len(l_order)), o_person[l_order])
     qty = 1 + ids.draw(rng, len(l_order), (0.75, 0.18, 0.05, 0.015, 0.005)).astype(np.int64)
     neg = rng.choice(len(l_order), size=S.mess_count(S.NEGATIVE_QTY, len(l_order)), replace=False)
     qty[neg] = -qty[neg]

@@ -80,6 +80,13 @@ ORDER_STATUS_WEIGHTS = {
 ORDER_STATUS_UPDATE_SHARE = 0.5  # share of shipped/pending orders re-exported as completed
 ORDER_FILE_MONTHS = 3  # one orders/order_lines parquet part per 3 months
 N_PRODUCTS = 300
+# Product affinity: each person prefers 1 or 2 product categories (a stream of its own, so the
+# other streams draw the same values). This share of a person's order lines and product views
+# comes from their preferred categories (by popularity within them), the rest from the whole
+# catalogue by popularity; 0 gives the catalogue popularity alone. With 0.6 the hold-out hit
+# rate of item-to-item recommendations beat popularity by under 2 points at 3,000 persons.
+PREFERRED_CATEGORY_SHARE = 0.75
+TWO_PREFERRED_CATEGORIES_SHARE = 0.4  # share of persons with two preferred categories
 
 # --- events ---------------------------------------------------------------------------------
 DIGITAL_SHARE = 0.85  # share of persons with at least one device

@@ -585,3 +585,122 @@ def test_cli_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "events.events" in out and "ground truth" in out
     assert (tmp_path / "ground_truth" / "manifest.json").exists()
     assert (tmp_path / "landing" / "events").is_dir()
+
+
+# --- product affinity (recommendations) -------------------------------------------------------
+PRODUCT_COLUMNS = {"sku", "product_name", "category", "unit_price"}
+
+
+def _preferred_categories() -> dict[str, set[str]]:
+    """person_id -> the categories the generator made that person prefer."""
+    from ingestion.sample_data.orders import CATEGORIES, product_affinity
+
+    # The preferred categories do not depend on the popularity weights.
+    affinity = product_affinity(SEED, PERSONS, np.ones(300))
+    names = list(CATEGORIES)
+    return {
+        f"P{i + 1:07d}": {names[affinity.first[i]]}
+        | ({names[affinity.second[i]]} if affinity.second[i] >= 0 else set())
+        for i in range(PERSONS)
+    }
+
+
+def test_product_affinity_draw_is_rng_choice_when_the_share_is_zero(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ingestion.sample_data import settings as S
+    from ingestion.sample_data.orders import product_affinity
+
+    monkeypatch.setattr(S, "PREFERRED_CATEGORY_SHARE", 0.0)
+    popularity = 1.0 / (1 + np.random.default_rng(3).permutation(S.N_PRODUCTS)) ** 0.8
+    popularity /= popularity.sum()
+    person = np.random.default_rng(4).integers(0, 50, 5000)
+    drawn = product_affinity(SEED, 50, popularity).draw(
+        np.random.default_rng(5).random(5000), person
+    )
+    expected = np.random.default_rng(5).choice(S.N_PRODUCTS, size=5000, p=popularity)
+    assert (drawn == expected).all()
+
+
+def test_order_lines_and_product_views_concentrate_in_preferred_categories(
+    landing: Path, sources: dict, truth, events
+) -> None:
+    from ingestion.sample_data import settings as S
+
+    preferred = _preferred_categories()
+    n_preferred = [len(c) for c in preferred.values()]
+    assert 0.3 < n_preferred.count(2) / PERSONS < 0.5  # TWO_PREFERRED_CATEGORIES_SHARE = 0.4
+    lines = pq.read_table(
+        [str(p) for p in _files(landing, sources, "orders.order_lines")]
+    ).to_pandas()
+    gt = truth[truth["table"] == "order_lines"].drop_duplicates("record_key")
+    line_person = dict(zip(gt["record_key"], gt["person_id"], strict=True))
+    lines["person_id"] = lines["line_id"].map(line_person)
+    in_preferred = [
+        category in preferred[person]
+        for category, person in zip(lines["category"], lines["person_id"], strict=True)
+    ]
+    # The preferred share plus the preferred categories' popularity share (about 1.4 of 8
+    # categories) of the rest; without affinity it would be that popularity share alone.
+    share = S.PREFERRED_CATEGORY_SHARE
+    expected = share + (1 - share) * 1.4 / 8
+    assert abs(np.mean(in_preferred) - expected) < 0.05
+    egt = truth[(truth["table"] == "events") & truth["issue"].isna()]
+    ev_person = dict(zip(egt["record_key"], egt["person_id"], strict=True))
+    viewed = [
+        o["properties"]["category"] in preferred[ev_person[o["messageId"]]]
+        for _, _, _, o in events
+        if o is not None and o.get("event") == "Product Viewed" and o["messageId"] in ev_person
+    ]
+    assert len(viewed) > 1000
+    assert abs(np.mean(viewed) - expected) < 0.05
+    # Global popularity still matters: the most sold product sells far more than the median.
+    sold = lines["sku"].value_counts()
+    assert sold.iloc[0] > 5 * sold.median()
+
+
+def test_product_affinity_changes_only_the_products(
+    run: Manifest, sources: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without affinity (share 0) every column that does not derive from the product is the
+    same for the seed: the draw takes the same uniforms from the orders and events streams."""
+    from ingestion.sample_data import settings as S
+
+    monkeypatch.setattr(S, "PREFERRED_CATEGORY_SHARE", 0.0)
+    plain = generate(PERSONS, SEED, tmp_path / "plain")
+    for table, drop in (
+        ("orders.order_lines", PRODUCT_COLUMNS),
+        ("orders.orders", {"total_amount"}),
+    ):
+        with_affinity = pq.read_table(
+            [str(p) for p in _files(run.landing_dir, sources, table)]
+        ).to_pandas()
+        without = pq.read_table(
+            [str(p) for p in _files(plain.landing_dir, sources, table)]
+        ).to_pandas()
+        assert len(with_affinity) == len(without) > 0
+        keep = [c for c in with_affinity.columns if c not in drop]
+        assert with_affinity[keep].equals(without[keep]), table
+    changed = 0
+    for path in _files(run.landing_dir, sources, "events.events"):
+        other = plain.landing_dir / path.relative_to(run.landing_dir)
+        mine, theirs = path.read_text().splitlines(), other.read_text().splitlines()
+        assert len(mine) == len(theirs)
+        for a, b in zip(mine, theirs, strict=True):
+            if a == b:
+                continue
+            # Only the product may differ: its properties and the web page's path (/p/<sku>);
+            # a truncated line (bad_json) is cut at half its length, which moves with them.
+            try:
+                a_obj, b_obj = json.loads(a), json.loads(b)
+            except json.JSONDecodeError:
+                assert a[:40] == b[:40]
+                continue
+            assert (a_obj.pop("properties", None) or {}).keys() == (
+                b_obj.pop("properties", None) or {}
+            ).keys()
+            a_obj["context"].pop("page", None)
+            b_obj["context"].pop("page", None)
+            assert a_obj == b_obj
+            changed += 1
+    assert changed > 1000
