@@ -14,7 +14,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import pytest
 import yaml
 
@@ -27,6 +26,8 @@ from orchestration.tags.registry import (
     RegistryError,
     load_registry,
 )
+
+from ..generated_macros import run_macro
 
 DEFAULTS = {"owner": "crm-analytics", "version": 1}
 
@@ -899,27 +900,6 @@ def test_checked_sql_is_rendered_with_quoted_identifiers_per_dialect(tmp_path: P
 # --- the compiled macro ----------------------------------------------------------------------
 
 
-class _Returned(Exception):
-    """How dbt's return() leaves a macro."""
-
-    def __init__(self, value: Any):
-        self.value = value
-
-
-def _raise_return(value: Any) -> None:
-    raise _Returned(value)
-
-
-def run_macro(macro: str) -> dict[str, Any]:
-    """Render the generated macro with Jinja as dbt would (return() and fromjson()) and call it."""
-    environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    environment.globals.update({"return": _raise_return, "fromjson": json.loads})
-    template = environment.from_string(macro + "{{ cdp_tag_registry_compiled() }}")
-    with pytest.raises(_Returned) as returned:
-        template.render()
-    return returned.value.value
-
-
 def test_compile_writes_the_macro_once(tmp_path: Path) -> None:
     directory = write_registry(tmp_path / "tags", with_base())
     target = tmp_path / "generated" / "tag_registry_compiled.sql"
@@ -928,7 +908,7 @@ def test_compile_writes_the_macro_once(tmp_path: Path) -> None:
     assert changed
     macro = target.read_text(encoding="utf-8")
     assert "cdp_tag_registry_compiled" in macro
-    payload = run_macro(macro)
+    payload = run_compiled(macro)
     assert payload == json.loads(json.dumps(registry.as_json()))
     assert [t["name"] for t in payload["tags"]] == [t.name for t in registry.tags]
 
@@ -962,7 +942,7 @@ def test_jinja_in_the_registry_text_is_never_evaluated(tmp_path: Path, text: str
     bad = {**tag("order_count", "number", count()), "description": description}
     target = tmp_path / "generated" / "tag_registry_compiled.sql"
     compile_registry(write_registry(tmp_path / "tags", with_base(bad)), target)
-    payload = run_macro(target.read_text(encoding="utf-8"))
+    payload = run_compiled(target.read_text(encoding="utf-8"))
     assert {t["name"]: t["description"] for t in payload["tags"]}["order_count"] == description
 
 
@@ -995,3 +975,7 @@ def test_the_real_registry_loads_and_covers_every_category() -> None:
     assert {t.category for t in registry.tags} == set(CATEGORIES)
     for current in registry.tags:
         assert current.file == f"{current.category}.yml"
+
+
+def run_compiled(macro: str) -> dict[str, Any]:
+    return run_macro(macro, "cdp_tag_registry_compiled")
