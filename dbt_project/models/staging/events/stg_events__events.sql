@@ -65,6 +65,7 @@ final as (
         utm_medium,
         utm_term,
         utm_content,
+        consent_category_preferences,
         product_id,
         product_sku,
         product_name,

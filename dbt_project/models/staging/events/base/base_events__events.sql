@@ -17,7 +17,8 @@
     'ip', 'locale', 'userAgent', 'page.path', 'page.url', 'page.title', 'page.referrer',
     'device.id', 'device.type', 'device.manufacturer', 'device.model', 'os.name', 'os.version',
     'app.name', 'app.version', 'app.build', 'library.name', 'library.version', 'campaign.name',
-    'campaign.source', 'campaign.medium', 'campaign.term', 'campaign.content'
+    'campaign.source', 'campaign.medium', 'campaign.term', 'campaign.content',
+    'consent.categoryPreferences'
 ] -%}
 {%- set properties_paths = [
     'product_id', 'sku', 'name', 'category', 'price', 'quantity', 'order_id', 'revenue',
@@ -86,6 +87,9 @@ flattened as (
         {{ cdp_json_text('events.context', 'campaign.medium', context_paths) }} as utm_medium,
         {{ cdp_json_text('events.context', 'campaign.term', context_paths) }} as utm_term,
         {{ cdp_json_text('events.context', 'campaign.content', context_paths) }} as utm_content,
+        -- Segment Consent Management: {"<category>": true|false, ...} as JSON text.
+        {{ cdp_json_text('events.context', 'consent.categoryPreferences', context_paths) }}
+            as consent_category_preferences,
         -- properties (ecommerce spec): product, order, search, coupon
         {{ cdp_json_text('events.properties', 'product_id', properties_paths) }} as product_id,
         {{ cdp_json_text('events.properties', 'sku', properties_paths) }} as product_sku,
@@ -209,6 +213,7 @@ final as (
         utm_medium,
         utm_term,
         utm_content,
+        consent_category_preferences,
         {{ cdp_squish('product_id') }} as product_id,
         {{ cdp_squish('product_sku') }} as product_sku,
         {{ cdp_squish('product_name') }} as product_name,
