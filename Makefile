@@ -30,7 +30,8 @@ help:
 	@echo "             then identity graph clustering vs scipy at $(IDENTITY_BENCH_PERSONS) persons,"
 	@echo "             then traits and tags over $(TAGS_BENCH_EVENTS) events vs a hand-written query"
 	@echo "make lint    ruff and sqlfluff"
-	@echo "make validate  check the tag registry (dbt_project/tags/) and that dbt parses it"
+	@echo "make validate  check the tag and audience registries (dbt_project/tags/, audiences/)"
+	@echo "             and that dbt parses them"
 
 $(CURDIR)/.uv-bootstrap/bin/uv:
 	python3 -m venv .uv-bootstrap
@@ -66,13 +67,16 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	@mkdir -p data/warehouse
-	# sqlfluff compiles the dbt project, whose tag models read the compiled tag registry.
+	# sqlfluff compiles the dbt project, whose tag and audience models read the compiled registries.
 	$(RUN) cdp tags compile
+	$(RUN) cdp audiences compile
 	CDP_DUCKDB_PATH=$(CURDIR)/data/warehouse/sqlfluff.duckdb $(RUN) sqlfluff lint dbt_project/models
 
-# The tag registry: types, columns, allow-listed SQL, duplicates, cycles; then dbt must parse it.
+# The tag registry: types, columns, allow-listed SQL, duplicates, cycles; the audiences: tags,
+# values, channels, allow-listed SQL, duplicates; then dbt must parse both.
 validate: install
 	$(RUN) cdp tags validate
+	$(RUN) cdp audiences validate
 	$(RUN) cdp prepare
 
 format: install

@@ -1,4 +1,5 @@
-"""The `cdp` command: demo, generate, load, prepare, explain, tags (validate | compile)."""
+"""The `cdp` command: demo, generate, load, prepare, explain, tags and audiences (validate |
+compile)."""
 
 from __future__ import annotations
 
@@ -89,11 +90,42 @@ def _tags(argv: list[str]) -> int:
     return 0
 
 
+def _audiences(argv: list[str]) -> int:
+    """Validate the audience registry (dbt_project/audiences/) and compile it for dbt."""
+    from collections import Counter
+
+    from orchestration.audiences.compiler import GENERATED_MACRO, compile_audiences
+    from orchestration.audiences.registry import AudienceError
+    from orchestration.tags.registry import RegistryError
+
+    parser = argparse.ArgumentParser(
+        prog="cdp audiences",
+        description="validate: check the audiences against the tag registry and compile them; "
+        "compile: the same, quietly.",
+    )
+    parser.add_argument("action", choices=["validate", "compile"])
+    args = parser.parse_args(argv)
+    try:
+        registry, changed = compile_audiences()
+    except (AudienceError, RegistryError, ValueError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.action == "validate":
+        by_channel = Counter(audience.channel for audience in registry.audiences)
+        files = {audience.file for audience in registry.audiences}
+        print(f"audience registry valid: {len(registry.audiences)} audiences in {len(files)} files")
+        for channel, count in sorted(by_channel.items()):
+            print(f"  {channel:<8} {count:>3}")
+    print(f"{'wrote' if changed else 'up to date:'} {GENERATED_MACRO}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="cdp", description=__doc__)
     parser.add_argument(
-        "command", choices=["demo", "generate", "load", "prepare", "explain", "tags"]
+        "command",
+        choices=["demo", "generate", "load", "prepare", "explain", "tags", "audiences"],
     )
     args, rest = parser.parse_known_args(argv)
     if args.command == "demo":
@@ -108,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return _explain(rest)
     if args.command == "tags":
         return _tags(rest)
+    if args.command == "audiences":
+        return _audiences(rest)
     return _prepare()
 
 

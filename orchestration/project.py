@@ -10,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from ingestion.settings import get_settings
+from orchestration.audiences.compiler import compile_audiences
 from orchestration.tags.compiler import compile_registry
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -45,21 +46,28 @@ def dbt_environment() -> Iterator[Path]:
                 os.environ[name] = value
 
 
+def compile_registries() -> None:
+    """Compile the tag registry, then the audiences (their conditions read the tags)."""
+    tags, _ = compile_registry()
+    compile_audiences(tags=tags)
+
+
 def prepare_manifest() -> Path:
-    """Compile the tag registry, then run `dbt parse` (target/manifest.json).
+    """Compile the tag and audience registries, then run `dbt parse` (target/manifest.json).
 
     Both are needed before the definitions load.
     """
-    compile_registry()
+    compile_registries()
     with dbt_environment():
         dbt_project.preparer.prepare(dbt_project)
     return dbt_project.manifest_path
 
 
-# The dbt tag models read the registry through a macro compiled from dbt_project/tags/*.yml: keep
-# it current (an invalid registry fails here, listing every error). Under `dagster dev` the next
-# lines run `dbt parse` so the manifest exists and follows edits. Elsewhere (tests, CI, make) run
-# `cdp prepare` first: definitions cannot load without the manifest.
-compile_registry()
+# The dbt tag and audience models read their registries through macros compiled from
+# dbt_project/tags/*.yml and dbt_project/audiences/*.yml: keep them current (an invalid registry
+# fails here, listing every error). Under `dagster dev` the next lines run `dbt parse` so the
+# manifest exists and follows edits. Elsewhere (tests, CI, make) run `cdp prepare` first:
+# definitions cannot load without the manifest.
+compile_registries()
 with dbt_environment():
     dbt_project.prepare_if_dev()
