@@ -37,8 +37,15 @@ def ensure_dagster_home() -> Path:
 
 
 def reset_data(settings: Settings) -> None:
-    """Delete landing files, ground truth, warehouse and dlt state: a demo from scratch."""
-    for folder in (settings.landing_dir, settings.ground_truth_dir, settings.dlt_pipelines_dir):
+    """Delete landing files, ground truth, warehouse, dlt state and exported files: a demo from
+    scratch. The published copy stays until the new run replaces it (BI may have it open)."""
+    exports = settings.data_dir / "exports"  # activation.yml's default folder
+    for folder in (
+        settings.landing_dir,
+        settings.ground_truth_dir,
+        settings.dlt_pipelines_dir,
+        exports,
+    ):
         shutil.rmtree(folder, ignore_errors=True)
     for path in (settings.duckdb_path, Path(f"{settings.duckdb_path}.wal")):
         path.unlink(missing_ok=True)
@@ -254,6 +261,88 @@ def print_tags(settings: Settings) -> None:
         print(f"  {'rows: train, test':<42} {n_train:>10,}, {n_test:,}")
 
 
+def print_audiences(settings: Settings) -> None:
+    """Consent per channel, audience sizes, and the recommendations' hold-out hit rate."""
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        tables = _tables(con)
+        if "marts.audience_summary" not in tables:
+            return
+        consent = con.execute(
+            "select channel, count(*) filter (where consent_status = 'granted'), "
+            "count(*) filter (where consent_status = 'withdrawn') "
+            "from marts.dim_customer_consent group by 1 order by 1"
+        ).fetchall()
+        audiences = con.execute(
+            "select audience_name, channel, members, eligible_without_consent "
+            "from marts.audience_summary order by 1"
+        ).fetchall()
+        evaluation = (
+            con.execute(
+                "select method, k, customers_evaluated, hit_rate_at_k, cutoff_at::date::varchar "
+                "from marts.recommendation_evaluation order by method"
+            ).fetchall()
+            if "marts.recommendation_evaluation" in tables
+            else []
+        )
+    print("\nconsent in force per channel (customers granted, withdrawn)")
+    for channel, granted, withdrawn in consent:
+        print(f"  {channel:<42} {granted:>10,} {withdrawn:>10,}")
+    print("\naudiences (members; matching the condition but held back for lack of consent)")
+    for name, channel, members, held_back in audiences:
+        print(f"  {name + ' (' + channel + ')':<48} {members:>8,} {held_back:>10,}")
+    if evaluation:
+        _, k, customers, _, cutoff = evaluation[0]
+        print(f"\nrecommendations: hold-out hit rate@{k} after {cutoff}, {customers:,} customers")
+        for method, _, _, hit_rate, _ in evaluation:
+            print(f"  {method:<42} {hit_rate:>10.3f}")
+
+
+def print_activation(settings: Settings, run_id: str) -> None:
+    """What this run exported per destination and audience, and what each destination holds."""
+    import duckdb
+
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        if "activation.export_batches" not in _tables(con):
+            return
+        batches = con.execute(
+            "select destination, audience_name, status, members_added, members_removed "
+            "from activation.export_batches where run_id = ? order by 1, 2",
+            [run_id],
+        ).fetchall()
+        exported = dict(
+            ((destination, audience), count)
+            for destination, audience, count in con.execute(
+                "select destination, audience_name, count(*) from activation.exported_members "
+                "group by all"
+            ).fetchall()
+        )
+    print(f"\nactivation exports of this run (files under {settings.data_dir / 'exports'})")
+    print(f"  {'destination / audience':<48} {'status':>8} {'added':>8} {'removed':>8} {'held':>8}")
+    for destination, audience, status, added, removed in batches:
+        held = exported.get((destination, audience), 0)
+        name = f"{destination} / {audience}"
+        print(f"  {name:<48} {status:>8} {added:>8,} {removed:>8,} {held:>8,}")
+
+
+def print_published() -> None:
+    """The published copy BI tools open: where, how big, and that it opens read-only."""
+    from orchestration.publishing.settings import get_publish_settings
+    from orchestration.publishing.verify import published_counts
+
+    path = get_publish_settings().path
+    if not path.exists():
+        print("\npublished copy for BI: none (no successful run yet)")
+        return
+    run_id, counts, problems = published_counts(path)
+    state = "opens read-only, row counts match" if not problems else "; ".join(problems)
+    print(f"\npublished copy for BI: {path}")
+    megabytes = path.stat().st_size / 1e6
+    print(f"  {len(counts)} tables, {sum(counts.values()):,} rows, {megabytes:.0f} MB")
+    print(f"  run {run_id}: {state}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cdp demo", description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=10_000, help="people to simulate")
@@ -280,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
         print_staging(settings)
         print_identity(settings)
         print_tags(settings)
+        print_audiences(settings)
+        print_activation(settings, result.run_id)
+    print_published()
     print_checks(result)
     print("\nrun", "succeeded" if success else "FAILED")
     return 0 if success else 1

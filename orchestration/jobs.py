@@ -10,7 +10,10 @@ from orchestration.translators import RAW_LAYER_TAG
 all_assets_job = define_asset_job(
     name="all_assets",
     selection=AssetSelection.all(),
-    description="Load every source, then build and test the dbt models.",
+    description=(
+        "Load every source, build and test the dbt models, export audiences, then publish the "
+        "BI copy."
+    ),
     executor_def=in_process_executor,
 )
 

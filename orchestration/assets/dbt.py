@@ -10,7 +10,19 @@ from dagster import AssetExecutionContext, Config, Output
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from ingestion.settings import get_settings
+from orchestration.analysis.metadata import (
+    cohort_summary,
+    funnel_summary,
+    lifetime_value_summary,
+    recommendation_evaluation_summary,
+    recommendations_summary,
+    sessions_summary,
+)
 from orchestration.assets.warehouse import relation_row_counts, staging_quarantine_summary
+from orchestration.audiences.metadata import (
+    audience_summary_metadata,
+    customer_consent_metadata,
+)
 from orchestration.identity.metadata import (
     customer_records_summary,
     excluded_identifiers_summary,
@@ -34,6 +46,14 @@ MODEL_METADATA: dict[str, Callable[[Path, str, str], dict[str, Any]]] = {
     "int_customer_traits": traits_refresh_summary,
     "tag_catalog": tag_catalog_summary,
     "fct_customer_features": feature_table_summary,
+    "fct_sessions": sessions_summary,
+    "conversion_funnel": funnel_summary,
+    "cohort_retention_monthly": cohort_summary,
+    "customer_lifetime_value": lifetime_value_summary,
+    "audience_summary": audience_summary_metadata,
+    "dim_customer_consent": customer_consent_metadata,
+    "recommendation_evaluation": recommendation_evaluation_summary,
+    "customer_recommendations": recommendations_summary,
 }
 KEEP_DBT_RUN_FOLDERS = 5
 # Run tag that makes the identity graph's incremental components also be recomputed from scratch

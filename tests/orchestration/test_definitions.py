@@ -52,12 +52,26 @@ def test_definitions_have_every_raw_table_and_model(defs: Definitions) -> None:
         assert AssetKey(["marts", model]) in dbt_keys
     for model in ("fct_customer_tags", "dim_customer_tags", "tag_catalog", "fct_customer_features"):
         assert AssetKey(["marts", model]) in dbt_keys
+    for model in (
+        "customer_360",
+        "fct_sessions",
+        "conversion_funnel",
+        "dim_customer_consent",
+        "audience_members",
+        "audience_membership_history",
+        "customer_recommendations",
+        "recommendation_evaluation",
+    ):
+        assert AssetKey(["marts", model]) in dbt_keys
     assert AssetKey(["snapshots", "snp_customer_tags"]) in dbt_keys
+    assert AssetKey(["snapshots", "snp_crm_customer_consent"]) in dbt_keys
     python_assets = {
         AssetKey(["reference", "phone_numbers"]),
         AssetKey(["identity", "probabilistic_pairs"]),
         AssetKey(["identity", "accuracy"]),
         AssetKey(["ml", "propensity_scores"]),
+        AssetKey(["activation", "audience_exports"]),
+        AssetKey(["bi", "published_copy"]),
     }
     assert keys == _raw_keys() | dbt_keys | python_assets
 
@@ -89,6 +103,15 @@ def test_definitions_link_staging_models_to_dlt_assets(defs: Definitions) -> Non
             assert raw == {AssetKey([f"raw_{name}", table])}
             model = AssetKey(["staging", f"stg_{name}__{table}"])
             assert graph.get(model).parent_keys == {base}
+
+
+def test_exports_and_publication_run_after_the_marts_they_read(defs: Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    exports = graph.get(AssetKey(["activation", "audience_exports"]))
+    assert AssetKey(["marts", "audience_members"]) in exports.parent_keys
+    published = graph.get(AssetKey(["bi", "published_copy"])).parent_keys
+    marts = {key for key in _dbt_keys() if key.path[0] in ("marts", "snapshots")}
+    assert marts <= published
 
 
 def test_definitions_group_and_describe_every_asset(defs: Definitions) -> None:

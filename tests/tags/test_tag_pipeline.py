@@ -16,22 +16,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
+from dagster import AssetKey, ExecuteInProcessResult
 
-from ingestion.sample_data.settings import DEFAULT_END_DATE
 from ingestion.settings import Settings
-from orchestration.demo import TAGS_AS_OF_VAR, generate_sample_data
 from orchestration.tags.registry import load_registry
 
+from ..conftest import APPLICATION_AS_OF as AS_OF
 from ..identity.dbt_cli import run_dbt
-from ..isolation import isolate_data_dir
 
 pytestmark = pytest.mark.slow
 
-# Enough customers for the propensity model to learn (about 150 buyers a month), few enough to
-# keep the run to a couple of minutes.
-PERSONS = 2000
-AS_OF = DEFAULT_END_DATE + timedelta(days=1)
 PROPENSITY_KEY = AssetKey(["ml", "propensity_scores"])
 # Two month starts that are feature dates both before and after as_of moves by two days.
 PAST_DATES = ["2026-10-01", "2026-11-01"]
@@ -39,18 +33,10 @@ PAST_DATES = ["2026-10-01", "2026-11-01"]
 
 @pytest.fixture(scope="module")
 def tags_run(
-    tmp_path_factory: pytest.TempPathFactory, defs: Definitions
-) -> Iterator[tuple[Settings, ExecuteInProcessResult]]:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        data = tmp_path_factory.mktemp("tags") / "data"
-        settings = isolate_data_dir(monkeypatch, data)
-        monkeypatch.setenv(TAGS_AS_OF_VAR, AS_OF.isoformat())
-        generate_sample_data(settings, PERSONS, seed=5)
-        with DagsterInstance.ephemeral() as instance:
-            result = defs.resolve_job_def("all_assets").execute_in_process(
-                instance=instance, raise_on_error=False
-            )
-    yield settings, result
+    application_run: tuple[Settings, ExecuteInProcessResult],
+) -> tuple[Settings, ExecuteInProcessResult]:
+    """The session's 2,000-person run of the whole graph (tests/conftest.py)."""
+    return application_run
 
 
 def _query(path: Path, sql: str, params: list | None = None) -> list[tuple]:

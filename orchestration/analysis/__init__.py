@@ -1,0 +1,1 @@
+"""Dagster metadata of the analysis marts (sessions, funnel, cohorts, value, recommendations)."""
