@@ -43,7 +43,7 @@ member_counts as (
     select
         members.audience_name,
         count(*) as members,
-        sum(case when members.has_contact_point then 1 else 0 end) as members_with_contact_point
+        count(case when members.has_contact_point then 1 end) as members_with_contact_point
     from members
     group by members.audience_name
 
@@ -54,18 +54,13 @@ candidate_counts as (
     select
         candidates.audience_name,
         count(*) as matching_condition,
-        sum(
-            case
-                when not exists (
-                    select 1 from members
-                    where
-                        members.audience_name = candidates.audience_name
-                        and members.unified_customer_id = candidates.unified_customer_id
-                ) then 1
-                else 0
-            end
-        ) as eligible_without_consent
+        -- Members are the candidates with consent: the rest lack it.
+        count(*) - count(members.unified_customer_id) as eligible_without_consent
     from candidates
+    left join members
+        on
+            candidates.audience_name = members.audience_name
+            and candidates.unified_customer_id = members.unified_customer_id
     group by candidates.audience_name
 
 ),
@@ -74,11 +69,9 @@ history_counts as (
 
     select
         history.audience_name,
-        sum(case when history.entered_at = build.built_at then 1 else 0 end)
-            as entered_latest_build,
-        sum(case when history.exited_at = build.built_at then 1 else 0 end)
-            as exited_latest_build,
-        sum(case when history.exited_at is null then 1 else 0 end) as open_spells
+        count(case when history.entered_at = build.built_at then 1 end) as entered_latest_build,
+        count(case when history.exited_at = build.built_at then 1 end) as exited_latest_build,
+        count(case when history.exited_at is null then 1 end) as open_spells
     from history
     cross join build
     group by history.audience_name

@@ -185,8 +185,8 @@ summary as (
         count(*) filter (where customer_grid.item_to_item_recommended > 0)
             as customers_with_item_to_item,
         count(*) filter (where customer_grid.hits > 0) as customers_with_hit,
-        sum(customer_grid.recommended) as recommendations_made,
-        sum(customer_grid.hits) as recommendations_bought,
+        cast(sum(customer_grid.recommended) as {{ dbt.type_bigint() }}) as recommendations_made,
+        cast(sum(customer_grid.hits) as {{ dbt.type_bigint() }}) as recommendations_bought,
         avg(customer_grid.hits * 1.0 / customer_grid.new_products) as recall_at_k
     from customer_grid
     group by customer_grid.recommender
