@@ -319,11 +319,11 @@ def print_activation(settings: Settings, run_id: str) -> None:
             ).fetchall()
         )
     print(f"\nactivation exports of this run (files under {settings.data_dir / 'exports'})")
-    print(f"  {'destination / audience':<48} {'status':>8} {'added':>8} {'removed':>8} {'held':>8}")
+    print(f"  {'destination / audience':<52} {'status':>8} {'added':>8} {'removed':>8} {'held':>8}")
     for destination, audience, status, added, removed in batches:
         held = exported.get((destination, audience), 0)
         name = f"{destination} / {audience}"
-        print(f"  {name:<48} {status:>8} {added:>8,} {removed:>8,} {held:>8,}")
+        print(f"  {name:<52} {status:>8} {added:>8,} {removed:>8,} {held:>8,}")
 
 
 def print_published() -> None:
