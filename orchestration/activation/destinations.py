@@ -3,12 +3,13 @@
 One pipeline per destination, ``cdp_activation_<name>``, its working folder under
 ``CDP_DLT_PIPELINES_DIR`` like the ingestion pipelines, so a load package left by a crash is still
 there for the next run to finish. Each audience is one table: files land in
-``<folder>/<destination>/<audience>/<load_id>.<file_id>.<csv|parquet>``.
+``<folder>/<destination>/<audience>/<load_id>.<file_id>.<csv|parquet>`` (uncompressed).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import dlt
@@ -114,6 +115,12 @@ def make_pipeline(
     if isinstance(config, FilesDestination):
         folder = config.folder(settings)
         folder.mkdir(parents=True, exist_ok=True)
+        # Whoever imports the files (an ESP, an SMS gateway) expects plain CSV, but dlt gzips its
+        # files by default. Turned off for this pipeline only (dlt reads config under the pipeline
+        # name first); set the variable to false to keep compression.
+        os.environ.setdefault(
+            f"{pipeline_name(name).upper()}__NORMALIZE__DATA_WRITER__DISABLE_COMPRESSION", "true"
+        )
         destination: Any = dlt.destinations.filesystem(
             bucket_url=folder.resolve().as_uri(), destination_name=dlt_destination_name(name)
         )

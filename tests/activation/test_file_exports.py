@@ -75,6 +75,9 @@ def test_first_run_exports_every_member_with_channel_identifiers(
     write_marts(cdp_settings, MEMBERS, AUDIENCES)
     result = run_exports(cdp_settings, files_config(fmt), "run-1")
     assert result.errors == []
+    # Plain files that an ESP or SMS gateway imports as they are: not gzipped.
+    files = list((cdp_settings.data_dir / "exports" / "out" / "vip_email").iterdir())
+    assert files and {path.suffix for path in files} == {f".{fmt}"}
 
     email_rows = sorted(exported_rows(cdp_settings, "vip_email"), key=_key)
     batch_id = email_rows[0]["batch_id"]
