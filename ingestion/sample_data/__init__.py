@@ -31,7 +31,8 @@ from ingestion.sample_data.writers import Output, connect
 
 __all__ = ["Manifest", "default_start_date", "generate", "load_manifest"]
 
-# 2: persons prefer product categories (orders, views); Segment consent preference events.
+# 2: persons prefer product categories (orders, views); Segment consent preference events;
+# sessions that end in an order view a product before adding it to the cart.
 GENERATOR_VERSION = 2
 
 

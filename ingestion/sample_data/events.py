@@ -47,6 +47,9 @@ TRACK_EVENTS = (
     "Signed Up",
     CONSENT_EVENT,
 )
+# The content events of a session that ends in an order, as TRACK_EVENTS indices (-1: the landing
+# page or screen, a product page): Product Viewed, Product Added, Checkout Started, Order Completed.
+ORDER_FUNNEL = (-1, 0, 2, 7, 8)
 BROWSE_TRACK_WEIGHTS = (0.45, 0.15, 0.15, 0.12, 0.04, 0.06, 0.03)  # first 7 of TRACK_EVENTS
 PAGES = ("Home", "Category", "Product", "Search", "Cart", "Checkout", "Account")
 PLATFORMS = ("web", "ios", "android")
@@ -329,7 +332,9 @@ def _simulate(
     s_rank = _rank_in_group(s_du, s_time)
     s_identify = s_rank == identify_at[s_du]
     s_identified = (identify_at[s_du] >= 0) & (s_rank >= identify_at[s_du])
-    n_content = np.where(s_is_order, 4, 1 + rng.poisson(S.EXTRA_EVENTS_PER_SESSION, n_sess))
+    n_content = np.where(
+        s_is_order, len(ORDER_FUNNEL), 1 + rng.poisson(S.EXTRA_EVENTS_PER_SESSION, n_sess)
+    )
     n_ev = n_content + s_identify
     s_signup = (
         s_identify & member[s_du] & ~s_is_order & (n_content >= 2) & (rng.random(n_sess) < 0.25)
@@ -347,10 +352,10 @@ def _simulate(
     # Content: landing page/screen first; order sessions a fixed funnel; else random mix.
     browse_track = ids.draw(rng, n_e, BROWSE_TRACK_WEIGHTS)
     is_track_random = rng.random(n_e) < 0.65
-    funnel = np.array([-1, 2, 7, 8])  # landing, Product Added, Checkout Started, Order Completed
+    funnel = np.array(ORDER_FUNNEL)
     track_i = np.where(
         order_sess,
-        funnel[np.minimum(cpos, 3)],
+        funnel[np.minimum(cpos, len(ORDER_FUNNEL) - 1)],
         np.where((cpos >= 1) & is_track_random, browse_track, -1),
     )
     track_i = np.where(s_signup[e_sess] & (cpos == 1), 9, track_i)
@@ -359,7 +364,7 @@ def _simulate(
     type_i = np.where(is_identify, 0, np.where(track_i >= 0, 3, page_type))
     page_i = np.where(
         cpos == 0,
-        np.where(order_sess, 4, rng.choice([0, 1, 2], n_e, p=[0.5, 0.25, 0.25])),
+        np.where(order_sess, 2, rng.choice([0, 1, 2], n_e, p=[0.5, 0.25, 0.25])),
         rng.choice(len(PAGES), n_e, p=[0.15, 0.25, 0.35, 0.1, 0.08, 0.04, 0.03]),
     )
     # The page a track event happens on: product events on the product page, etc.
