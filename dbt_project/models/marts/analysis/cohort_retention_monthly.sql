@@ -85,7 +85,7 @@ cohort_activity as (
         customer_cohorts.cohort_month,
         customer_months.activity_month,
         count(*) as active_customers,
-        sum(customer_months.orders_count) as orders_count,
+        cast(sum(customer_months.orders_count) as {{ dbt.type_bigint() }}) as orders_count,
         sum(customer_months.net_revenue_cny) as net_revenue_cny
     from customer_months
     inner join customer_cohorts

@@ -107,10 +107,10 @@ funnel_counts as (
         customer_funnel.funnel_month,
         customer_funnel.platform,
         count(*) as visitors,
-        sum(case when customer_funnel.has_product_view then 1 else 0 end) as product_viewers,
-        sum(case when customer_funnel.has_cart_add then 1 else 0 end) as cart_adders,
-        sum(case when customer_funnel.has_purchase then 1 else 0 end) as purchasers,
-        sum(case when customer_funnel.has_order_completed then 1 else 0 end)
+        count(case when customer_funnel.has_product_view then 1 end) as product_viewers,
+        count(case when customer_funnel.has_cart_add then 1 end) as cart_adders,
+        count(case when customer_funnel.has_purchase then 1 end) as purchasers,
+        count(case when customer_funnel.has_order_completed then 1 end)
             as order_completed_customers
     from customer_funnel
     group by customer_funnel.funnel_month, customer_funnel.platform
@@ -133,7 +133,7 @@ session_counts as (
         sessions_monthly.funnel_month,
         sessions_monthly.platform,
         count(*) as sessions,
-        sum(case when sessions_monthly.is_converted then 1 else 0 end) as converted_sessions
+        count(case when sessions_monthly.is_converted then 1 end) as converted_sessions
     from sessions_monthly
     group by sessions_monthly.funnel_month, sessions_monthly.platform
 

@@ -40,7 +40,7 @@ customer_orders as (
         min(orders.ordered_at) as first_order_at,
         max(orders.ordered_at) as last_order_at,
         count(*) as orders_count,
-        sum(case when orders.is_refunded then 1 else 0 end) as refunded_orders_count,
+        count(case when orders.is_refunded then 1 end) as refunded_orders_count,
         sum(orders.amount_cny) as gross_revenue_cny,
         sum(orders.net_amount_cny) as net_revenue_cny,
         max(orders.net_amount_cny) as largest_order_net_amount_cny,

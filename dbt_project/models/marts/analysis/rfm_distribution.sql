@@ -23,7 +23,8 @@ cells as (
         customer_tags.rfm_monetary_score,
         max(customer_tags.as_of) as as_of,
         count(*) as customers,
-        sum(coalesce(customer_tags.orders_count_365d, 0)) as orders_count_365d,
+        cast(sum(coalesce(customer_tags.orders_count_365d, 0)) as {{ dbt.type_bigint() }})
+            as orders_count_365d,
         sum(coalesce(customer_tags.net_revenue_365d, 0)) as net_revenue_365d_cny,
         sum(coalesce(customer_tags.net_revenue_lifetime, 0)) as net_revenue_lifetime_cny,
         avg(customer_tags.days_since_last_order) as average_days_since_last_order
@@ -45,7 +46,8 @@ cells_with_totals as (
         sum(case when cells.rfm_score is not null then cells.customers else 0 end) over ()
             as scored_customers,
         sum(cells.net_revenue_365d_cny) over () as all_net_revenue_365d_cny,
-        sum(cells.customers) over (partition by cells.rfm_segment) as segment_customers
+        cast(sum(cells.customers) over (partition by cells.rfm_segment) as {{ dbt.type_bigint() }})
+            as segment_customers
     from cells
 
 ),

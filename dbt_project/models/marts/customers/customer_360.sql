@@ -89,7 +89,7 @@ session_summaries as (
     select
         sessions.unified_customer_id,
         count(*) as sessions_count,
-        sum(case when sessions.is_converted then 1 else 0 end) as converted_sessions_count
+        count(case when sessions.is_converted then 1 end) as converted_sessions_count
     from sessions
     group by sessions.unified_customer_id
 

@@ -60,14 +60,13 @@ events_session_numbered as (
 
     select
         events_gaps.*,
-        sum(
+        count(
             case
                 when events_gaps.previous_occurred_at is null then 1
                 when events_gaps.occurred_at > {{ dbt.dateadd(
                     'minute', timeout_minutes, 'events_gaps.previous_occurred_at'
                 ) }}
                     then 1
-                else 0
             end
         ) over (
             partition by events_gaps.unified_customer_id, events_gaps.platform

@@ -57,11 +57,11 @@ sessions_summarized as (
         min(events_with_first_view.occurred_at) as started_at,
         max(events_with_first_view.occurred_at) as ended_at,
         count(*) as event_count,
-        sum(case when events_with_first_view.is_page_view then 1 else 0 end) as page_view_count,
-        sum(case when events_with_first_view.is_product_view then 1 else 0 end)
+        count(case when events_with_first_view.is_page_view then 1 end) as page_view_count,
+        count(case when events_with_first_view.is_product_view then 1 end)
             as product_view_count,
-        sum(case when events_with_first_view.is_cart_add then 1 else 0 end) as cart_add_count,
-        sum(case when events_with_first_view.is_order_completed then 1 else 0 end)
+        count(case when events_with_first_view.is_cart_add then 1 end) as cart_add_count,
+        count(case when events_with_first_view.is_order_completed then 1 end)
             as order_completed_event_count,
         min(events_with_first_view.session_first_product_viewed_at) as first_product_viewed_at,
         min(

@@ -29,7 +29,7 @@ order_lines_summarized as (
     select
         order_lines.order_id,
         count(*) as line_count,
-        sum(order_lines.quantity) as units_count
+        cast(sum(order_lines.quantity) as {{ dbt.type_bigint() }}) as units_count
     from order_lines
     group by order_lines.order_id
 
