@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, Definitions, ExecuteInProcessResult
 
+from ingestion.sample_data.email import COLUMNS as EMAIL_COLUMNS
 from ingestion.settings import Settings
 from orchestration.audiences.registry import load_audiences
 from orchestration.demo import TAGS_AS_OF_VAR
@@ -360,17 +361,7 @@ def second_run(
             "w", newline=""
         ) as handle:
             writer = csv.writer(handle)
-            writer.writerow(
-                [
-                    "event_id",
-                    "email_address",
-                    "event",
-                    "campaign",
-                    "link_url",
-                    "event_time",
-                    "mailbox_provider",
-                ]
-            )
+            writer.writerow(EMAIL_COLUMNS)  # the columns the email platform exports
             for number, (_, email) in enumerate(leaving):
                 writer.writerow(
                     [
