@@ -19,6 +19,7 @@ from ..isolation import isolate_data_dir
 pytestmark = pytest.mark.slow
 
 PERSONS = 500
+PROPENSITY_KEY = AssetKey(["ml", "propensity_scores"])
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,12 @@ def pipeline_run(
     seconds = generate_sample_data(settings, PERSONS, seed=7)
     manifest = json.loads((settings.ground_truth_dir / "manifest.json").read_text())
     with DagsterInstance.ephemeral() as instance:
+        # Everything but the propensity model: on 500 persons its test cut-off holds a few dozen
+        # buyers, too few for its check against the naive baseline to mean anything (tests/tags
+        # trains it on 2,000, as tests/identity leaves it out on 400).
+        selection = set(defs.resolve_asset_graph().get_all_asset_keys()) - {PROPENSITY_KEY}
         result = defs.resolve_job_def("all_assets").execute_in_process(
-            instance=instance, raise_on_error=False
+            instance=instance, raise_on_error=False, asset_selection=list(selection)
         )
     yield settings, result, manifest, seconds
     monkeypatch.undo()
